@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import { createPartsRepository, openDatabase } from "@parts/db";
+import { createTokenVerifier } from "@parts/router";
+import { loadConfig } from "./config.ts";
+import { createPartsServer } from "./http-server.ts";
+import { createLogger } from "./logger.ts";
+
+if (existsSync(".env")) process.loadEnvFile(".env");
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  console.error(`parts-server: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+const database = openDatabase(config.DATABASE_FILE);
+const verifier = createTokenVerifier({
+  issuer: config.ISSUER,
+  audience: config.AUDIENCE,
+  requireAccessTokenType: !config.ACCEPT_UNTYPED_TOKENS,
+  ...(config.TOKEN_ALGORITHMS ? { algorithms: config.TOKEN_ALGORITHMS } : {}),
+});
+const app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger });
+const url = await app.listen(config.PORT, config.HOST);
+logger.info({ url, issuer: config.ISSUER, audience: config.AUDIENCE }, "parts server listening");
+
+// Warm discovery and keys so the first caller does not pay for them; failure here is not fatal.
+void verifier.ready().then((ready) => {
+  if (!ready) logger.warn({ issuer: config.ISSUER }, "issuer keys not loaded yet; will retry on demand");
+});
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    app.close(config.SHUTDOWN_GRACE_MS).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,12 @@
+export { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type PartsDatabase } from "./connection.ts";
+export { UniqueConstraintError } from "./errors.ts";
+export {
+  createPartsRepository,
+  type CreatePart,
+  type ListPartsQuery,
+  type Part,
+  type PartsPage,
+  type PartsRepository,
+  type UpdatePart,
+} from "./parts-repository.ts";
+export { parts } from "./schema.ts";

@@ -1,0 +1,28 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** ISO 8601 UTC with milliseconds, produced by SQLite so callers can never set it. */
+const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+export const parts = sqliteTable(
+  "parts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    partNumber: text("part_number").notNull().unique(),
+    modelNumber: text("model_number").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    createdAt: text("created_at").notNull().default(nowIso),
+    updatedAt: text("updated_at")
+      .notNull()
+      .default(nowIso)
+      .$onUpdate(() => nowIso),
+  },
+  (table) => [
+    // Serves `modelNumber = ? AND id > ? ORDER BY id` (filtered keyset pages).
+    index("parts_model_number_id_idx").on(table.modelNumber, table.id),
+  ],
+);
+
+export type PartRow = typeof parts.$inferSelect;
+export type NewPartRow = typeof parts.$inferInsert;

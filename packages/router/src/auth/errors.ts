@@ -1,0 +1,40 @@
+/**
+ * Authentication and authorization failures with RFC 6750 error codes. `status` is the HTTP status the
+ * failure must produce; `description` never contains the token.
+ */
+export type AuthErrorCode =
+  | "missing_token"
+  | "invalid_request"
+  | "invalid_token"
+  | "insufficient_scope"
+  | "issuer_unavailable";
+
+export class AuthError extends Error {
+  constructor(
+    readonly code: AuthErrorCode,
+    readonly description: string,
+    readonly requiredScope?: string,
+    options?: ErrorOptions,
+  ) {
+    super(description, options);
+    this.name = "AuthError";
+  }
+
+  get status(): 401 | 403 | 503 {
+    if (this.code === "insufficient_scope") return 403;
+    if (this.code === "issuer_unavailable") return 503;
+    return 401;
+  }
+}
+
+/** The `WWW-Authenticate` value for a failure (RFC 6750 §3), or undefined when none applies (503). */
+export function wwwAuthenticate(error: AuthError, realm: string): string | undefined {
+  if (error.code === "issuer_unavailable") return undefined;
+  const params = [`realm="${realm}"`];
+  // RFC 6750 §3.1: a request without credentials gets no error code.
+  if (error.code !== "missing_token") {
+    params.push(`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, "")}"`);
+  }
+  if (error.requiredScope) params.push(`scope="${error.requiredScope}"`);
+  return `Bearer ${params.join(", ")}`;
+}

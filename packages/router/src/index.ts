@@ -1,0 +1,20 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "./root.ts";
+
+export { appRouter, type AppRouter } from "./root.ts";
+export { createCallerFactory } from "./trpc.ts";
+export { createContext, type Context, type ContextDeps, type RequestFacts } from "./context.ts";
+export { authResponseHeaders } from "./http.ts";
+export { AuthError, wwwAuthenticate, type AuthErrorCode } from "./auth/errors.ts";
+export { Scopes, scopesOf, type Scope } from "./auth/scopes.ts";
+export {
+  createTokenVerifier,
+  defaultAlgorithms,
+  type Principal,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from "./auth/verifier.ts";
+export { CreatePartInput, ListPartsInput, ListPartsOutput, Part, UpdatePartInput, PartIdInput } from "./schemas/part.ts";
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,0 +1,55 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z, ZodError } from "zod";
+import { AuthError } from "./auth/errors.ts";
+import type { Scope } from "./auth/scopes.ts";
+import type { Context } from "./context.ts";
+
+const trpcCodeFor = { 401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE" } as const;
+
+const t = initTRPC.context<Context>().create({
+  // Never ship stack traces or server paths to callers, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      message: internal ? "Internal server error" : shape.message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        /** Field-level validation messages: `{ formErrors, fieldErrors }`. */
+        zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+        /** RFC 6750 error code for authentication and authorization failures. */
+        authError: cause instanceof AuthError ? cause.code : null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+function toTRPCError(error: AuthError): TRPCError {
+  return new TRPCError({ code: trpcCodeFor[error.status], message: error.description, cause: error });
+}
+
+const authenticated = t.middleware(async ({ ctx, next }) => {
+  try {
+    return await next({ ctx: { auth: await ctx.authenticate() } });
+  } catch (error) {
+    throw error instanceof AuthError ? toTRPCError(error) : error;
+  }
+});
+
+/** A procedure callable only with a valid token carrying `scope`; `ctx.auth` is the verified caller. */
+export function scopedProcedure(scope: Scope) {
+  return t.procedure.use(authenticated).use(({ ctx, next }) => {
+    if (!ctx.auth.scopes.includes(scope)) {
+      throw toTRPCError(new AuthError("insufficient_scope", `this call requires the ${scope} scope`, scope));
+    }
+    return next();
+  });
+}
