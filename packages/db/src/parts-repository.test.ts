@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase, type DatabaseHandle } from "./connection.ts";
+import { UniqueConstraintError } from "./errors.ts";
+import { createPartsRepository, type PartsRepository } from "./parts-repository.ts";
+
+let dir: string;
+let handle: DatabaseHandle;
+let repo: PartsRepository;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "parts-db-"));
+  handle = openDatabase(join(dir, "nested", "folder", "parts.db"));
+  repo = createPartsRepository(handle.db);
+});
+
+afterEach(() => {
+  handle.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const part = (n: number, extra: Partial<{ modelNumber: string; name: string; description: string | null }> = {}) => ({
+  partNumber: `PN-${String(n).padStart(4, "0")}`,
+  modelNumber: extra.modelNumber ?? "M-1",
+  name: extra.name ?? `Part ${n}`,
+  description: extra.description ?? null,
+});
+
+describe("openDatabase", () => {
+  it("creates a missing folder, applies migrations and sets WAL, busy timeout and foreign keys", () => {
+    expect(statSync(join(dir, "nested", "folder", "parts.db")).isFile()).toBe(true);
+    expect(handle.sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(handle.sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(handle.sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
+    const indexes = handle.sqlite.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'parts'").pluck().all();
+    expect(indexes).toEqual(expect.arrayContaining(["parts_part_number_unique", "parts_model_number_id_idx"]));
+  });
+
+  it("reopens an existing file without re-applying migrations and keeps the rows", async () => {
+    await repo.create(part(1));
+    handle.close();
+    handle = openDatabase(join(dir, "nested", "folder", "parts.db"));
+    expect(await createPartsRepository(handle.db).byId(1)).toMatchObject({ partNumber: "PN-0001" });
+  });
+
+  it("ping answers false once the connection is closed", () => {
+    expect(handle.ping()).toBe(true);
+    handle.close();
+    expect(handle.ping()).toBe(false);
+  });
+});
+
+describe("parts repository", () => {
+  it("create sets id and ISO timestamps in the database", async () => {
+    const created = await repo.create(part(1, { description: "a bolt" }));
+    expect(created).toMatchObject({ id: 1, partNumber: "PN-0001", description: "a bolt" });
+    expect(created.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(created.updatedAt).toBe(created.createdAt);
+  });
+
+  it("a duplicate partNumber is a typed conflict and writes nothing", async () => {
+    await repo.create(part(1));
+    const error = await repo.create({ ...part(2), partNumber: "PN-0001" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UniqueConstraintError);
+    expect((error as UniqueConstraintError).field).toBe("partNumber");
+    expect((await repo.list({ limit: 100 })).items).toHaveLength(1);
+  });
+
+  it("update changes only the given fields and moves updatedAt", async () => {
+    const created = await repo.create(part(1, { description: "old" }));
+    await new Promise((r) => setTimeout(r, 5));
+    const updated = await repo.update(created.id, { name: "Renamed", description: undefined });
+    expect(updated).toMatchObject({ name: "Renamed", description: "old", partNumber: "PN-0001" });
+    expect(updated!.updatedAt > created.updatedAt).toBe(true);
+    expect(updated!.createdAt).toBe(created.createdAt);
+  });
+
+  it("update to another part's partNumber is a conflict and leaves the row unchanged", async () => {
+    await repo.create(part(1));
+    const second = await repo.create(part(2));
+    await expect(repo.update(second.id, { partNumber: "PN-0001", name: "x" })).rejects.toBeInstanceOf(UniqueConstraintError);
+    expect(await repo.byId(second.id)).toEqual(second);
+  });
+
+  it("update and delete of a missing id answer undefined", async () => {
+    expect(await repo.update(99, { name: "x" })).toBeUndefined();
+    expect(await repo.update(99, {})).toBeUndefined();
+    expect(await repo.delete(99)).toBeUndefined();
+  });
+
+  it("delete removes the row and returns its id", async () => {
+    const created = await repo.create(part(1));
+    expect(await repo.delete(created.id)).toBe(created.id);
+    expect(await repo.byId(created.id)).toBeUndefined();
+  });
+
+  it("keyset pagination visits every row exactly once, in id order", async () => {
+    for (let n = 1; n <= 23; n++) await repo.create(part(n));
+    await repo.delete(5);
+    const seen: number[] = [];
+    let afterId: number | undefined;
+    for (;;) {
+      const page = await repo.list({ limit: 5, afterId });
+      seen.push(...page.items.map((p) => p.id));
+      if (page.nextAfterId === null) break;
+      afterId = page.nextAfterId;
+    }
+    expect(seen).toEqual([...Array(23).keys()].map((i) => i + 1).filter((id) => id !== 5));
+  });
+
+  it("the last full page reports no next page", async () => {
+    for (let n = 1; n <= 4; n++) await repo.create(part(n));
+    expect((await repo.list({ limit: 4 })).nextAfterId).toBeNull();
+    expect((await repo.list({ limit: 3 })).nextAfterId).toBe(3);
+  });
+
+  it("filters by modelNumber and searches text case-insensitively across fields", async () => {
+    await repo.create(part(1, { modelNumber: "A", name: "Hex Bolt" }));
+    await repo.create(part(2, { modelNumber: "B", name: "Washer", description: "fits the hex BOLT" }));
+    await repo.create(part(3, { modelNumber: "A", name: "Nut" }));
+    expect((await repo.list({ limit: 10, modelNumber: "A" })).items.map((p) => p.id)).toEqual([1, 3]);
+    expect((await repo.list({ limit: 10, q: "hex bolt" })).items.map((p) => p.id)).toEqual([1, 2]);
+    expect((await repo.list({ limit: 10, q: "bolt", modelNumber: "B" })).items.map((p) => p.id)).toEqual([2]);
+  });
+
+  it("search treats % and _ literally", async () => {
+    await repo.create(part(1, { name: "100% steel" }));
+    await repo.create(part(2, { name: "1000 steel" }));
+    await repo.create(part(3, { name: "a_b" }));
+    await repo.create(part(4, { name: "axb" }));
+    expect((await repo.list({ limit: 10, q: "100%" })).items.map((p) => p.id)).toEqual([1]);
+    expect((await repo.list({ limit: 10, q: "a_b" })).items.map((p) => p.id)).toEqual([3]);
+  });
+
+  it("stores SQL and script text verbatim", async () => {
+    const name = "'); DROP TABLE parts; -- <script>alert(1)</script>";
+    const created = await repo.create(part(1, { name }));
+    expect((await repo.byId(created.id))!.name).toBe(name);
+    expect((await repo.list({ limit: 10, q: "DROP TABLE" })).items).toHaveLength(1);
+  });
+});
