@@ -33,7 +33,7 @@ export const ServerConfig = z.object({
 
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
-/** Parses the environment, or throws one line per problem: `ISSUER: must be an https URL …`. */
+/** Parses the environment, or throws a one-line message naming each bad variable and why. */
 export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const result = ServerConfig.safeParse(env);
   if (result.success) return result.data;
@@ -41,5 +41,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     const name = issue.path.join(".");
     return `${name}: ${env[name] === undefined && issue.code === "invalid_type" ? "is required" : issue.message}`;
   });
-  throw new Error(`invalid configuration\n${lines.join("\n")}`);
+  throw new Error(`invalid configuration: ${lines.join("; ")}`);
 }

@@ -1,0 +1,240 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createPartsRepository, openDatabase, type DatabaseHandle } from "@parts/db";
+import { createTokenVerifier } from "@parts/router";
+import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createPartsServer, maxBatchCalls, type PartsServer } from "./http-server.ts";
+import { createLogger } from "./logger.ts";
+
+let issuer: TestIssuer;
+let dir: string;
+let database: DatabaseHandle;
+let app: PartsServer;
+let base: string;
+let logLines: string[];
+let writeToken: string;
+let readToken: string;
+
+function startServer(verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience })) {
+  logLines = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  database = openDatabase(join(dir, "parts.db"));
+  app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: createLogger("info", sink) });
+  return app.listen(0, "127.0.0.1");
+}
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  writeToken = await issuer.sign({ client_id: "writer", sub: "writer" });
+  readToken = await issuer.sign({ client_id: "reader", sub: "reader", scope: "parts:read" });
+});
+afterAll(() => issuer.close());
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parts-server-"));
+  base = await startServer();
+});
+afterEach(async () => {
+  await app.close(1000);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(kind: "query" | "mutation", path: string, input?: unknown, token: string | null = writeToken) {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const url = `${base}/trpc/${path}` + (kind === "query" && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : "");
+  const response = await fetch(url, {
+    method: kind === "query" ? "GET" : "POST",
+    headers: kind === "mutation" ? { ...headers, "content-type": "application/json" } : headers,
+    body: kind === "mutation" ? JSON.stringify(input) : undefined,
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+}
+
+const create = (input: Json, token?: string) => call("mutation", "parts.create", input, token);
+const part = (n: number) => ({ partNumber: `PN-${n}`, modelNumber: "M-1", name: `Part ${n}` });
+
+describe("procedures over HTTP", () => {
+  it("serves every procedure of the table", async () => {
+    expect((await call("query", "health", undefined, null)).body.result.data).toEqual({ status: "ok" });
+    const created = await create({ ...part(1), description: "steel" });
+    expect(created.status).toBe(200);
+    const id = created.body.result.data.id;
+    expect((await call("query", "parts.byId", { id })).body.result.data).toMatchObject({ id, description: "steel" });
+    expect((await call("query", "parts.list", {})).body.result.data.items).toHaveLength(1);
+    expect((await call("mutation", "parts.update", { id, name: "Renamed" })).body.result.data.name).toBe("Renamed");
+    expect((await call("mutation", "parts.delete", { id })).body.result.data).toEqual({ id });
+    const missing = await call("query", "parts.byId", { id });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.data.code).toBe("NOT_FOUND");
+  });
+
+  it("answers timestamps as ISO 8601 strings in plain JSON", async () => {
+    const { body } = await create(part(1));
+    expect(body.result.data.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("duplicate partNumber → 409 CONFLICT, nothing changed", async () => {
+    await create(part(1));
+    const duplicate = await create({ ...part(1), name: "Other" });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error.data.code).toBe("CONFLICT");
+    const list = await call("query", "parts.list", {});
+    expect(list.body.result.data.items.map((p: Json) => p.name)).toEqual(["Part 1"]);
+  });
+
+  it("validation errors are 400 with field-level details and no stack", async () => {
+    const response = await create({ partNumber: "", modelNumber: 5, name: "x".repeat(201) });
+    expect(response.status).toBe(400);
+    const { fieldErrors } = response.body.error.data.zodError;
+    expect(Object.keys(fieldErrors).sort()).toEqual(["modelNumber", "name", "partNumber"]);
+    expect(JSON.stringify(response.body)).not.toMatch(/stack|\/work\/|node_modules/);
+    expect((await call("query", "parts.list", {})).body.result.data.items).toHaveLength(0);
+  });
+
+  it("pagination over HTTP walks every row exactly once", async () => {
+    for (let n = 1; n <= 7; n++) await create(part(n));
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const input: Json = cursor ? { limit: 3, cursor } : { limit: 3 };
+      const page: Json = (await call("query", "parts.list", input)).body.result.data;
+      seen.push(...page.items.map((p: Json) => p.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe("authentication failures", () => {
+  it("no Authorization header → 401 with a bare Bearer challenge", async () => {
+    const response = await call("query", "parts.list", {}, null);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="parts"');
+  });
+
+  it("a non-Bearer scheme → 401 invalid_request", async () => {
+    const response = await fetch(`${base}/trpc/parts.list`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="parts", error="invalid_request"/);
+  });
+
+  it.each([
+    ["a garbage token", async () => "not-a-jwt", "malformed token"],
+    ["an expired token", () => issuer.sign({ exp: Math.floor(Date.now() / 1000) - 30 }), "token expired"],
+    ["a token for another audience", () => issuer.sign({ aud: "api://other" }), "audience mismatch"],
+    ["a token from another issuer", () => issuer.sign({ iss: "https://evil.example" }), "issuer mismatch"],
+  ])("%s → 401 invalid_token naming the failed check", async (_name, makeToken, description) => {
+    const response = await call("query", "parts.list", {}, await makeToken());
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe(
+      `Bearer realm="parts", error="invalid_token", error_description="${description}"`,
+    );
+    expect(response.body.error.data.authError).toBe("invalid_token");
+  });
+
+  it("a read-only token calling a mutation → 403 insufficient_scope with the scope, nothing written", async () => {
+    const response = await create(part(1), readToken);
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBe(
+      'Bearer realm="parts", error="insufficient_scope", error_description="this call requires the parts:write scope", scope="parts:write"',
+    );
+    expect((await call("query", "parts.list", {}, readToken)).body.result.data.items).toHaveLength(0);
+  });
+
+  it("issuer keys unreachable → 503, not 401", async () => {
+    await app.close(1000);
+    base = await startServer(createTokenVerifier({ issuer: "http://127.0.0.1:9", audience: issuer.audience }));
+    const response = await call("query", "parts.list", {});
+    expect(response.status).toBe(503);
+    expect(response.headers.get("www-authenticate")).toBeNull();
+  });
+
+  it("logs the caller's client id and procedure, never the token", async () => {
+    await call("query", "parts.list", {}, readToken);
+    await call("query", "parts.list", {}, "a.b.c");
+    const entries = logLines.map((line) => JSON.parse(line)).filter((e) => e.msg === "request");
+    expect(entries[0]).toMatchObject({ procedure: "parts.list", status: 200, clientId: "reader", method: "GET" });
+    expect(entries[0].reqId).toEqual(expect.any(String));
+    expect(entries[1]).toMatchObject({ status: 401 });
+    expect(logLines.join("")).not.toContain(readToken.split(".")[1]);
+  });
+});
+
+describe("limits", () => {
+  it("bodies over 1 MiB → 413", async () => {
+    const response = await create({ ...part(1), description: "x".repeat(1024 * 1024 + 10) });
+    expect(response.status).toBe(413);
+  });
+
+  it(`batches over ${maxBatchCalls} calls → 400`, async () => {
+    const paths = Array.from({ length: maxBatchCalls + 1 }, () => "health").join(",");
+    const response = await fetch(`${base}/trpc/${paths}?batch=1&input=${encodeURIComponent("{}")}`);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("Batch call exceeds maximum size");
+  });
+
+  it(`a batch of ${maxBatchCalls} calls is served`, async () => {
+    const paths = Array.from({ length: maxBatchCalls }, () => "health").join(",");
+    const response = await fetch(`${base}/trpc/${paths}?batch=1&input=${encodeURIComponent("{}")}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveLength(maxBatchCalls);
+  });
+});
+
+describe("probes and shutdown", () => {
+  it("healthz answers while up; readyz answers 200 once the database and issuer keys are ready", async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ database: true, issuerKeys: true });
+  });
+
+  it("readyz answers 503 while the issuer's keys cannot be loaded", async () => {
+    await app.close(1000);
+    base = await startServer(createTokenVerifier({ issuer: "http://127.0.0.1:9", audience: issuer.audience }));
+    const response = await fetch(`${base}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ database: true, issuerKeys: false });
+  });
+
+  it("close lets an in-flight request finish, then refuses new connections", async () => {
+    const body = JSON.stringify(part(77));
+    const url = new URL(`${base}/trpc/parts.create`);
+    const inFlight = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        url,
+        { method: "POST", headers: { authorization: `Bearer ${writeToken}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          let text = "";
+          res.on("data", (c) => (text += c));
+          res.on("end", () => resolve({ status: res.statusCode!, text }));
+        },
+      );
+      req.on("error", reject);
+      req.write(body.slice(0, 10)); // the request is now in flight, its body half sent
+      setTimeout(() => req.end(body.slice(10)), 200);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = app.close(5000);
+    const finished = await inFlight;
+    expect(finished.status).toBe(200);
+    expect(JSON.parse(finished.text).result.data.partNumber).toBe("PN-77");
+    await closing;
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    const reopened = openDatabase(join(dir, "parts.db"));
+    expect(reopened.sqlite.prepare("select count(*) from parts").pluck().get()).toBe(1);
+    reopened.close();
+    base = await startServer(); // afterEach closes a server
+  });
+});
