@@ -33,3 +33,13 @@ export class TokenRequestError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The `TokenRequestError` behind a failure, if any. The token provider throws it directly; a call through
+ * the tRPC client rejects with a `TRPCClientError` (tRPC wraps every link failure) whose `cause` is it.
+ */
+export function tokenRequestErrorOf(error: unknown): TokenRequestError | undefined {
+  if (error instanceof TokenRequestError) return error;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof TokenRequestError ? cause : undefined;
+}

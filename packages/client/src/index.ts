@@ -8,6 +8,6 @@ export {
   type TokenProvider,
   type TokenProviderConfig,
 } from "./token-provider.ts";
-export { TokenRequestError, type TokenRequestErrorCode } from "./errors.ts";
+export { TokenRequestError, tokenRequestErrorOf, type TokenRequestErrorCode } from "./errors.ts";
 export { TRPCClientError, isTRPCClientError } from "@trpc/client";
 export type { AppRouter, RouterInputs, RouterOutputs } from "@parts/router";
