@@ -26,6 +26,11 @@ export const ServerConfig = z.object({
     .string()
     .transform((value) => value.split(",").map((alg) => alg.trim()).filter(Boolean))
     .optional(),
+  /** Claims that carry scopes; Entra app permissions arrive in `roles`. */
+  SCOPE_CLAIMS: z
+    .string()
+    .transform((value) => value.split(",").map((name) => name.trim()).filter(Boolean))
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How long in-flight requests may take to finish after SIGTERM. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

@@ -22,6 +22,7 @@ const verifier = createTokenVerifier({
   audience: config.AUDIENCE,
   requireAccessTokenType: !config.ACCEPT_UNTYPED_TOKENS,
   ...(config.TOKEN_ALGORITHMS ? { algorithms: config.TOKEN_ALGORITHMS } : {}),
+  ...(config.SCOPE_CLAIMS ? { scopeClaims: config.SCOPE_CLAIMS } : {}),
 });
 const app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger });
 const url = await app.listen(config.PORT, config.HOST);

@@ -13,6 +13,10 @@ describe("scopesOf", () => {
     expect(scopesOf({ scope: "parts:readonly xparts:write" })).not.toContain("parts:read");
     expect(scopesOf({ scope: "parts:readonly xparts:write" })).not.toContain("parts:write");
   });
+  it("reads only the configured claims (Entra roles)", () => {
+    expect(scopesOf({ roles: ["parts:write"], scope: "parts:read" }, ["roles"])).toEqual(["parts:write"]);
+    expect(scopesOf({ roles: ["parts:write"] })).toEqual([]);
+  });
   it("ignores non-string claims", () => {
     expect(scopesOf({ scope: 42 })).toEqual([]);
   });

@@ -5,16 +5,19 @@ export const Scopes = {
 
 export type Scope = (typeof Scopes)[keyof typeof Scopes];
 
+/** `scope` is RFC 9068's space-delimited string; `scp` is Okta's (array) and Entra's delegated scopes. */
+export const defaultScopeClaims = ["scope", "scp"] as const;
+
 /**
- * Scopes from `scope` (RFC 8693/9068: space-delimited string) or `scp` (Okta/Entra: array or string).
- * Whole words only: `parts:readonly` never grants `parts:read`.
+ * Scopes from the given claims, each a space-delimited string or an array of strings (Entra puts
+ * application permissions in `roles`). Whole words only: `parts:readonly` never grants `parts:read`.
  */
-export function scopesOf(claims: Record<string, unknown>): string[] {
+export function scopesOf(claims: Record<string, unknown>, claimNames: readonly string[] = defaultScopeClaims): string[] {
   const words = (value: unknown): string[] =>
     typeof value === "string"
       ? value.split(" ").filter(Boolean)
       : Array.isArray(value)
         ? value.filter((s): s is string => typeof s === "string")
         : [];
-  return [...new Set([...words(claims.scope), ...words(claims.scp)])];
+  return [...new Set(claimNames.flatMap((name) => words(claims[name])))];
 }

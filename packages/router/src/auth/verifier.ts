@@ -2,7 +2,7 @@ import { errors, jwtVerify, type JWTPayload } from "jose";
 import { discoverJwksUri } from "./discovery.ts";
 import { AuthError } from "./errors.ts";
 import { createResilientKeySet, isKeyServerUnreachable, type KeySetOptions, type ResilientKeySet } from "./jwks.ts";
-import { scopesOf } from "./scopes.ts";
+import { defaultScopeClaims, scopesOf } from "./scopes.ts";
 import { createVerifiedTokenCache } from "./verified-token-cache.ts";
 
 /** Asymmetric algorithms only: `none` and HS* (shared secrets, key-confusion prone) are never accepted. */
@@ -17,6 +17,8 @@ export interface TokenVerifierOptions {
   /** Require the RFC 9068 header `typ: at+jwt` (default true). Okta does not set it. */
   requireAccessTokenType?: boolean;
   clockToleranceSec?: number;
+  /** Claims that carry scopes (default `scope`, `scp`); add `roles` for Entra application permissions. */
+  scopeClaims?: readonly string[];
   /** Verified tokens remembered until their `exp`; 0 disables the cache. */
   cacheSize?: number;
   fetch?: typeof fetch;
@@ -61,13 +63,13 @@ function describeJoseFailure(error: unknown): string {
   return "token rejected";
 }
 
-function principalOf(payload: JWTPayload): Principal {
+function principalOf(payload: JWTPayload, scopeClaims: readonly string[]): Principal {
   const clientId = [payload.client_id, payload.cid, payload.azp, payload.sub].find((v) => typeof v === "string");
   if (typeof clientId !== "string" || clientId === "") throw new AuthError("invalid_token", "token names no client");
   return {
     clientId,
     subject: typeof payload.sub === "string" ? payload.sub : clientId,
-    scopes: scopesOf(payload),
+    scopes: scopesOf(payload, scopeClaims),
     expiresAt: payload.exp!,
   };
 }
@@ -127,7 +129,7 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockTolerance) {
       throw new AuthError("invalid_token", "token issued in the future");
     }
-    return principalOf(payload);
+    return principalOf(payload, options.scopeClaims ?? defaultScopeClaims);
   }
 
   return {
