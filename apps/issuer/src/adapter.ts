@@ -1,0 +1,87 @@
+import { and, eq, gt, isNull, lte, or, type SQL } from "drizzle-orm";
+import type { Adapter, AdapterFactory, AdapterPayload } from "oidc-provider";
+import type { IssuerDb } from "./database.ts";
+import { oidcPayloads } from "./schema.ts";
+import { hashSecret } from "./secrets.ts";
+
+const epoch = () => Math.floor(Date.now() / 1000);
+
+/** Client secrets are hashed on the way in, whichever path saved the client (registration, CLI, update). */
+function protect(model: string, payload: AdapterPayload): AdapterPayload {
+  if (model !== "Client" || typeof payload.client_secret !== "string") return payload;
+  return { ...payload, client_secret: hashSecret(payload.client_secret) };
+}
+
+/** oidc-provider's persistence contract over one SQLite table; expired rows read as absent. */
+export class SqliteAdapter implements Adapter {
+  constructor(
+    private readonly db: IssuerDb,
+    private readonly model: string,
+  ) {}
+
+  private live(where: SQL | undefined) {
+    return and(eq(oidcPayloads.model, this.model), where, or(isNull(oidcPayloads.expiresAt), gt(oidcPayloads.expiresAt, epoch())));
+  }
+
+  private findWhere(where: SQL): AdapterPayload | undefined {
+    const row = this.db.select().from(oidcPayloads).where(this.live(where)).get();
+    if (!row) return undefined;
+    const payload = JSON.parse(row.payload) as AdapterPayload;
+    return row.consumedAt ? { ...payload, consumed: row.consumedAt } : payload;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const row = {
+      model: this.model,
+      id,
+      payload: JSON.stringify(protect(this.model, payload)),
+      grantId: typeof payload.grantId === "string" ? payload.grantId : null,
+      userCode: typeof payload.userCode === "string" ? payload.userCode : null,
+      uid: typeof payload.uid === "string" ? payload.uid : null,
+      expiresAt: expiresIn ? epoch() + expiresIn : null,
+      consumedAt: null,
+    };
+    this.db
+      .insert(oidcPayloads)
+      .values(row)
+      .onConflictDoUpdate({ target: [oidcPayloads.model, oidcPayloads.id], set: row })
+      .run();
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere(eq(oidcPayloads.id, id));
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere(eq(oidcPayloads.uid, uid));
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere(eq(oidcPayloads.userCode, userCode));
+  }
+
+  async consume(id: string): Promise<void> {
+    this.db
+      .update(oidcPayloads)
+      .set({ consumedAt: epoch() })
+      .where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id)))
+      .run();
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.db.delete(oidcPayloads).where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id))).run();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    this.db.delete(oidcPayloads).where(eq(oidcPayloads.grantId, grantId)).run();
+  }
+}
+
+export function createAdapterFactory(db: IssuerDb): AdapterFactory {
+  return (model) => new SqliteAdapter(db, model);
+}
+
+/** Drops rows past their expiry (replay-detection entries, registration tokens); clients never expire. */
+export function purgeExpired(db: IssuerDb): number {
+  return db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epoch())).run().changes;
+}

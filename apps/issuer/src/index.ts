@@ -1,0 +1,5 @@
+export { startIssuer, type RunningIssuer, type StartIssuerOptions } from "./issuer.ts";
+export { ClientAdminError, CreateClientInput, type ClientSummary } from "./clients.ts";
+export { IssuerConfig, IssuerUrl, loadConfig } from "./config.ts";
+export { knownScopes, type KnownScope } from "./scopes.ts";
+export { signingAlg } from "./keys.ts";

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import Provider, { errors, type Configuration, type JWKS } from "oidc-provider";
+import type { IssuerDb } from "./database.ts";
+import { createAdapterFactory } from "./adapter.ts";
+import { signingAlg } from "./keys.ts";
+import { applyScopePolicy, knownScopes } from "./scopes.ts";
+import { generateSecret, secretMatches } from "./secrets.ts";
+
+export interface ProviderSettings {
+  issuer: string;
+  audience: string;
+  accessTokenTtl: number;
+  registrationToken?: string | undefined;
+  /** Private JWKs, the signing key first. */
+  keys: JWKS["keys"];
+  /** Trust X-Forwarded-* from a TLS-terminating proxy in front of the issuer. */
+  proxy?: boolean;
+}
+
+/** Only client-credentials machine clients exist here; no redirect URIs, no end-user flows. */
+const clientDefaults: Configuration["clientDefaults"] = {
+  grant_types: ["client_credentials"],
+  response_types: [],
+  token_endpoint_auth_method: "client_secret_basic",
+};
+
+/** Registered clients must say which scopes they may request: a client without one could request all. */
+function validateClientMetadata(_ctx: unknown, key: string, value: unknown): void {
+  if (key === "scope" && (typeof value !== "string" || value.trim() === "")) {
+    throw new errors.InvalidClientMetadata("scope is required (space-separated, from: " + knownScopes.join(" ") + ")");
+  }
+}
+
+export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Configuration {
+  const { audience, accessTokenTtl, registrationToken } = settings;
+  const registration = registrationToken !== undefined && registrationToken !== "";
+  return {
+    adapter: createAdapterFactory(db),
+    jwks: { keys: settings.keys },
+    scopes: [...knownScopes],
+    claims: {},
+    responseTypes: [],
+    // oidc-provider always adds `openid`; the issuer grants only its own scopes, so say so.
+    discovery: { scopes_supported: [...knownScopes] },
+    ttl: { ClientCredentials: accessTokenTtl },
+    clientDefaults,
+    // client_secret_jwt is left out: it needs the plain secret as an HMAC key, and secrets are stored hashed.
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    extraClientMetadata: { properties: ["scope"], validator: validateClientMetadata },
+    // No browser sessions exist, but oidc-provider wants signing keys for its cookies.
+    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      revocation: { enabled: false },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      registration: {
+        enabled: registration,
+        initialAccessToken: registration ? registrationToken : false,
+        secretFactory: generateSecret,
+      },
+      registrationManagement: { enabled: registration },
+      resourceIndicators: {
+        enabled: true,
+        // Every token is for the parts API, without the client having to send `resource`.
+        defaultResource: () => audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (ctx, resourceIndicator, client) => {
+          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          applyScopePolicy(ctx, client);
+          return {
+            audience,
+            scope: knownScopes.join(" "),
+            accessTokenTTL: accessTokenTtl,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: signingAlg } },
+          };
+        },
+      },
+    },
+  };
+}
+
+/**
+ * An oidc-provider instance for this issuer. Client secrets are compared against their stored SHA-256
+ * hash: oidc-provider has no hook for that, so the Client model's comparison is replaced.
+ */
+export function createProvider(db: IssuerDb, settings: ProviderSettings): Provider {
+  const provider = new Provider(settings.issuer, buildConfiguration(db, settings));
+  provider.proxy = settings.proxy ?? false;
+  const clientModel = provider.Client.prototype as unknown as { compareClientSecret(actual: string): boolean };
+  clientModel.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return secretMatches(this.clientSecret, actual);
+  };
+  return provider;
+}
