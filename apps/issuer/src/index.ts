@@ -3,3 +3,4 @@ export { ClientAdminError, CreateClientInput, type ClientSummary } from "./clien
 export { IssuerConfig, IssuerUrl, loadConfig } from "./config.ts";
 export { knownScopes, type KnownScope } from "./scopes.ts";
 export { signingAlg } from "./keys.ts";
+export { openIssuerAdmin, type IssuerAdmin } from "./admin.ts";

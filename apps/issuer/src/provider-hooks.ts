@@ -1,6 +1,7 @@
 import type Provider from "oidc-provider";
 import type { KoaContextWithOIDC } from "oidc-provider";
 import type { Logger } from "pino";
+import { knownScopes } from "./scopes.ts";
 import { isHashedSecret } from "./secrets.ts";
 
 /** The only endpoints this issuer serves; oidc-provider's end-user routes (authorize, logout…) answer 404. */
@@ -12,6 +13,17 @@ const servedPaths = [
 ];
 
 type Next = () => Promise<unknown>;
+
+/**
+ * oidc-provider always advertises `openid` and its authorization endpoint; neither exists here, and clients
+ * that read metadata should not be told otherwise.
+ */
+function trimDiscovery(body: Record<string, unknown>): void {
+  body.scopes_supported = [...knownScopes];
+  for (const key of ["authorization_endpoint", "response_modes_supported", "code_challenge_methods_supported", "claims_supported", "claim_types_supported", "claims_parameter_supported", "authorization_response_iss_parameter_supported", "request_uri_parameter_supported"]) {
+    delete body[key];
+  }
+}
 
 /** Client id of a token request, for logs: from the client, the form, or the Basic header's user part. */
 function clientIdOf(ctx: KoaContextWithOIDC): string | undefined {
@@ -38,6 +50,7 @@ export function installHooks(provider: Provider, logger: Logger): void {
     await next();
     // RFC 7592 read/update echo the stored client; its secret there is a hash, useless and not to be shown.
     const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.path.startsWith("/.well-known/") && ctx.status === 200 && body) trimDiscovery(body);
     if (ctx.path.startsWith("/reg/") && body && typeof body.client_secret === "string" && isHashedSecret(body.client_secret)) {
       delete body.client_secret;
       delete body.client_secret_expires_at;

@@ -40,8 +40,6 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
     scopes: [...knownScopes],
     claims: {},
     responseTypes: [],
-    // oidc-provider always adds `openid`; the issuer grants only its own scopes, so say so.
-    discovery: { scopes_supported: [...knownScopes] },
     ttl: { ClientCredentials: accessTokenTtl },
     clientDefaults,
     // client_secret_jwt is left out: it needs the plain secret as an HMAC key, and secrets are stored hashed.

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from "node:fs";
+import { loadConfig } from "./config.ts";
+import { startIssuer } from "./issuer.ts";
+import { createLogger } from "./logger.ts";
+
+if (existsSync(".env")) process.loadEnvFile(".env");
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  console.error(`parts-issuer: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+const issuer = await startIssuer({
+  databaseFile: config.ISSUER_DATABASE_FILE,
+  port: config.ISSUER_PORT,
+  host: config.ISSUER_HOST,
+  issuerUrl: config.ISSUER_URL,
+  audience: config.AUDIENCE,
+  accessTokenTtl: config.ACCESS_TOKEN_TTL,
+  registrationToken: config.REGISTRATION_TOKEN,
+  logger,
+  ...(config.ISSUER_TLS_CERT_FILE && config.ISSUER_TLS_KEY_FILE
+    ? { tls: { cert: readFileSync(config.ISSUER_TLS_CERT_FILE), key: readFileSync(config.ISSUER_TLS_KEY_FILE) } }
+    : {}),
+}).catch((error: unknown) => {
+  logger.fatal({ err: error }, "issuer failed to start");
+  process.exit(1);
+});
+logger.info(
+  { url: issuer.url, audience: config.AUDIENCE, registration: config.REGISTRATION_TOKEN ? "initial access token" : "closed" },
+  "issuer listening",
+);
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    issuer.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { startIssuer, type RunningIssuer, type StartIssuerOptions } from "./issuer.ts";
+
+/** Test helpers: a real issuer on an ephemeral port over a real SQLite file in a temp dir. */
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), "parts-issuer-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export const registrationToken = "test-registration-token-0123456789abcdef";
+
+export function startTestIssuer(databaseFile: string, options: Partial<StartIssuerOptions> = {}): Promise<RunningIssuer> {
+  return startIssuer({ databaseFile, port: 0, registrationToken, logger: pino({ level: "silent" }), ...options });
+}
+
+export function basic(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+}
+
+export interface TokenResponse {
+  status: number;
+  headers: Headers;
+  body: { access_token?: string; token_type?: string; expires_in?: number; scope?: string; error?: string; error_description?: string };
+}
+
+/** POSTs a form to the token endpoint. */
+export async function requestToken(
+  issuerUrl: string,
+  form: Record<string, string>,
+  authorization?: string,
+): Promise<TokenResponse> {
+  const response = await fetch(`${issuerUrl}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...(authorization ? { authorization } : {}) },
+    body: new URLSearchParams(form),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as TokenResponse["body"] };
+}
+
+/** A token for a client_secret_basic client; throws with the OAuth error if there is none. */
+export async function tokenFor(issuerUrl: string, clientId: string, secret: string, scope?: string): Promise<string> {
+  const { status, body } = await requestToken(
+    issuerUrl,
+    { grant_type: "client_credentials", ...(scope ? { scope } : {}) },
+    basic(clientId, secret),
+  );
+  if (status !== 200 || !body.access_token) throw new Error(`token request failed: ${status} ${body.error}`);
+  return body.access_token;
+}

@@ -1,0 +1,124 @@
+import { Writable } from "node:stream";
+import { createPartsRepository, openDatabase } from "@parts/db";
+import { createTokenVerifier } from "@parts/router";
+import { createPartsServer, type PartsServer } from "@parts/server";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningIssuer } from "./issuer.ts";
+import { basic, requestToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
+
+const dir = tempDir();
+const logLines: string[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
+let issuer: RunningIssuer;
+let reader: { clientId: string; clientSecret: string };
+let parts: PartsServer;
+let partsUrl: string;
+
+beforeAll(async () => {
+  issuer = await startTestIssuer(`${dir.path}/issuer.db`, { accessTokenTtl: 600, logger: pino({ level: "info" }, sink) });
+  const created = await issuer.clients.create({ name: "Reader", scope: "parts:read" });
+  reader = { clientId: created.clientId, clientSecret: created.clientSecret! };
+  const database = openDatabase(`${dir.path}/parts.db`);
+  const verifier = createTokenVerifier({ issuer: issuer.url, audience: "api://parts" });
+  parts = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: pino({ level: "silent" }) });
+  partsUrl = await parts.listen(0, "127.0.0.1");
+});
+afterAll(async () => {
+  await parts.close(0);
+  await issuer.close();
+  dir.remove();
+});
+
+const clientCredentials = (scope?: string) => ({ grant_type: "client_credentials", ...(scope !== undefined ? { scope } : {}) });
+
+describe("client_credentials token", () => {
+  it("is an RFC 9068 JWT access token for the API audience, without the client sending resource", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const { status, body } = await requestToken(issuer.url, clientCredentials("parts:read"), basic(reader.clientId, reader.clientSecret));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 600, scope: "parts:read" });
+    const token = body.access_token!;
+    const header = decodeProtectedHeader(token);
+    expect(header).toEqual({ alg: "RS256", typ: "at+jwt", kid: expect.any(String) });
+    const claims = decodeJwt(token);
+    expect(Object.keys(claims).sort()).toEqual(["aud", "client_id", "exp", "iat", "iss", "jti", "scope", "sub"]);
+    expect(claims).toMatchObject({ iss: issuer.url, aud: "api://parts", sub: reader.clientId, client_id: reader.clientId, scope: "parts:read" });
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+    expect(claims.exp! - claims.iat!).toBe(600);
+    expect(typeof claims.jti).toBe("string");
+  });
+
+  it("is accepted by the parts server", async () => {
+    const token = await tokenFor(issuer.url, reader.clientId, reader.clientSecret);
+    const response = await fetch(`${partsUrl}/trpc/parts.list?input=${encodeURIComponent("{}")}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    const anonymous = await fetch(`${partsUrl}/trpc/parts.list?input=${encodeURIComponent("{}")}`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("without a scope parameter carries the client's whole allowed set", async () => {
+    const writer = await issuer.clients.create({ name: "Writer", scope: "parts:read parts:write" });
+    const { status, body } = await requestToken(issuer.url, clientCredentials(), basic(writer.clientId, writer.clientSecret!));
+    expect(status).toBe(200);
+    expect(body.scope).toBe("parts:read parts:write");
+    expect(decodeJwt(body.access_token!).scope).toBe("parts:read parts:write");
+  });
+});
+
+describe("token endpoint errors", () => {
+  it("a wrong secret is 401 invalid_client with WWW-Authenticate: Basic, logged with the client id but not the secret", async () => {
+    const wrongSecret = "definitely-not-the-secret-value";
+    const { status, headers, body } = await requestToken(issuer.url, clientCredentials(), basic(reader.clientId, wrongSecret));
+    expect(status).toBe(401);
+    expect(body.error).toBe("invalid_client");
+    expect(headers.get("www-authenticate")).toMatch(/^Basic /);
+    expect(JSON.stringify(body)).not.toMatch(/\bat\s|\.ts:|\.js:/);
+    const failure = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === "client authentication failed");
+    expect(failure).toMatchObject({ clientId: reader.clientId, level: 40 });
+    expect(logLines.join("")).not.toContain(wrongSecret);
+    expect(logLines.join("")).not.toContain(reader.clientSecret);
+  });
+
+  it("an unknown client is 401 invalid_client", async () => {
+    const { status, body } = await requestToken(issuer.url, clientCredentials(), basic("no-such-client", "whatever"));
+    expect(status).toBe(401);
+    expect(body.error).toBe("invalid_client");
+  });
+
+  it("a scope outside the client's allowed set is invalid_scope", async () => {
+    const { status, body } = await requestToken(issuer.url, clientCredentials("parts:read parts:write"), basic(reader.clientId, reader.clientSecret));
+    expect(status).toBe(400);
+    expect(body.error).toBe("invalid_scope");
+  });
+
+  it("an unknown scope is invalid_scope, not silently dropped", async () => {
+    const { status, body } = await requestToken(issuer.url, clientCredentials("parts:read parts:admin"), basic(reader.clientId, reader.clientSecret));
+    expect(status).toBe(400);
+    expect(body.error).toBe("invalid_scope");
+  });
+
+  it("openid is not a scope of this issuer either", async () => {
+    const { status, body } = await requestToken(issuer.url, clientCredentials("openid"), basic(reader.clientId, reader.clientSecret));
+    expect(status).toBe(400);
+    expect(body.error).toBe("invalid_scope");
+  });
+
+  it("other grant types are unsupported_grant_type", async () => {
+    const { status, body } = await requestToken(
+      issuer.url,
+      { grant_type: "password", username: "a", password: "b" },
+      basic(reader.clientId, reader.clientSecret),
+    );
+    expect(status).toBe(400);
+    expect(body.error).toBe("unsupported_grant_type");
+  });
+});
