@@ -57,9 +57,9 @@ export interface RunningApi {
 }
 
 /** The real parts server (createPartsServer) with a real verifier for `issuerUrl`, on `port` (0 = any). */
-export async function startApi(options: { issuerUrl: string; databaseFile: string; port?: number }): Promise<RunningApi> {
+export async function startApi(options: { issuerUrl: string; databaseFile: string; port?: number; audience?: string }): Promise<RunningApi> {
   const database = openDatabase(options.databaseFile);
-  const verifier = createTokenVerifier({ issuer: options.issuerUrl, audience });
+  const verifier = createTokenVerifier({ issuer: options.issuerUrl, audience: options.audience ?? audience });
   const app: PartsServer = createPartsServer({
     database,
     verifier,
