@@ -65,11 +65,10 @@ describe("createTokenProvider", () => {
 
   it("authenticates with private_key_jwt when given a private key", async () => {
     const stack = await stackWith();
-    const { privateKey, publicKey } = (await crypto.subtle.generateKey(
-      { name: "ECDSA", namedCurve: "P-256" },
-      true,
-      ["sign", "verify"],
-    )) as CryptoKeyPair;
+    const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+      "sign",
+      "verify",
+    ]);
     const jwk = { ...(await crypto.subtle.exportKey("jwk", publicKey)), kid: "client-key-1", alg: "ES256", use: "sig" };
     const registered = await stack.issuer.clients.create({
       name: "pkjwt",
