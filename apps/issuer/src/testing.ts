@@ -13,7 +13,7 @@ export function tempDir(): { path: string; remove(): void } {
 export const registrationToken = "test-registration-token-0123456789abcdef";
 
 export function startTestIssuer(databaseFile: string, options: Partial<StartIssuerOptions> = {}): Promise<RunningIssuer> {
-  return startIssuer({ databaseFile, port: 0, registrationToken, logger: pino({ level: "silent" }), ...options });
+  return startIssuer({ databaseFile, port: 0, registrationToken, logger: pino({ level: process.env.TEST_LOG ?? "silent" }), ...options });
 }
 
 export function basic(clientId: string, secret: string): string {
