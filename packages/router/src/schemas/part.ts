@@ -1,16 +1,23 @@
 import { z } from "zod";
 import { decodeCursor } from "./cursor.ts";
 
-const requiredText = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
+/**
+ * Text must be well-formed UTF-16: a lone surrogate has no UTF-8 encoding, so SQLite would silently store
+ * U+FFFD instead (the caller's acknowledged value would not be what is stored, and distinct part numbers
+ * would collide).
+ */
+const wellFormed = (text: string) => !/\p{Cs}/u.test(text);
+const wellFormedMessage = "must be well-formed Unicode (no lone surrogates)";
+const text = () => z.string().trim().refine(wellFormed, wellFormedMessage);
+
+const requiredText = (max: number) => text().min(1, "must not be empty").max(max);
 
 export const PartId = z.int().positive();
 export const PartNumber = requiredText(64);
 export const ModelNumber = requiredText(64);
 export const PartName = requiredText(200);
 /** Blank descriptions are stored as null so "no description" has one representation. */
-export const PartDescription = z
-  .string()
-  .trim()
+export const PartDescription = text()
   .max(10_000)
   .transform((text) => (text === "" ? null : text))
   .nullable();
@@ -50,7 +57,7 @@ export const ListPartsInput = z.strictObject({
   /** Opaque `nextCursor` from the previous page. */
   cursor: z.string().max(64).transform(decodeCursor).optional(),
   /** Case-insensitive substring of part number, model number, name or description. */
-  q: z.string().trim().min(1).max(200).optional(),
+  q: text().min(1).max(200).optional(),
   modelNumber: ModelNumber.optional(),
 });
 
