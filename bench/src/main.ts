@@ -1,0 +1,198 @@
+/**
+ * `pnpm bench [--quick]`: the parts server (real issuer, real tokens from @parts/client, production settings)
+ * against a floor server in one run. Servers run on core 0, load generators and micro-benchmarks on core 1.
+ * Writes bench/results/<full|quick>.{json,md} and prints the Markdown table. Exits non-zero when a scenario
+ * had errors (non-2xx counts) or the two servers disagree on a response body.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTokenProvider } from "@parts/client";
+import { openDatabase } from "@parts/db";
+import { signingAlg, startIssuer } from "@parts/issuer";
+import pino from "pino";
+import type { LoadSummary } from "./load-worker.ts";
+import type { ClientResult, VerifyResult } from "./micro.ts";
+import { freePort, hasTaskset, nodeOnCore, runOnCore, sampleRss, stop, waitForHttp } from "./processes.ts";
+import { evaluate, markdownReport, type RunReport, type ScenarioResult } from "./report.ts";
+import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind } from "./scenarios.ts";
+
+const quick = process.argv.includes("--quick");
+const settings = quick
+  ? { duration: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, seedRows: 2_000 }
+  : { duration: 10, warmup: 2, poolSize: 12_000, microSeconds: 2, clientSeconds: 4, seedRows: 10_000 };
+const connections = 50;
+const serverCore = 0;
+const loadCore = 1;
+const src = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const serverMain = fileURLToPath(new URL("../../apps/server/src/main.ts", import.meta.url));
+const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+const work = mkdtempSync(join(tmpdir(), "parts-bench-"));
+const failures: string[] = [];
+
+/** Identical rows (timestamps included) in both databases, so both servers answer byte-identical JSON. */
+function seed(file: string): void {
+  const handle = openDatabase(file);
+  const insert = handle.sqlite.prepare(
+    "insert into parts (part_number, model_number, name, description, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+  );
+  handle.sqlite.transaction(() => {
+    for (let n = 1; n <= settings.seedRows; n++) {
+      const at = new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString();
+      insert.run(`PN-${String(n).padStart(6, "0")}`, `M-${n % 50}`, `Part ${n}`, n % 3 === 0 ? null : `Seeded part number ${n}`, at, at);
+    }
+  })();
+  handle.close();
+}
+
+async function load(name: string, kind: RequestKind, origin: string, pid: number, extra: Partial<LoadSpec> = {}): Promise<ScenarioResult> {
+  const spec: LoadSpec = { name, kind, origin, connections, duration: settings.duration, maxId: settings.seedRows, uniquePrefix: `${name}-${Date.now()}`, ...extra };
+  if (settings.warmup > 0 && !extra.tokenPoolFile) {
+    await runOnCore(loadCore, [src("./load-worker.ts"), JSON.stringify({ ...spec, name: `${name} warm-up`, duration: settings.warmup, uniquePrefix: `${spec.uniquePrefix}-w` })]);
+  }
+  const rss = sampleRss(pid);
+  const summary = JSON.parse(await runOnCore(loadCore, [src("./load-worker.ts"), JSON.stringify(spec)])) as LoadSummary;
+  const { peakMb, lastMb } = rss.stop();
+  const result = { ...summary, serverRssPeakMb: peakMb, serverRssEndMb: lastMb };
+  if (result.errors > 0) failures.push(`${name}: ${result.errors} errors (${result.non2xx} non-2xx)`);
+  if (result.total === 0) failures.push(`${name}: no responses`);
+  log(`${name}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${peakMb.toFixed(0)} MB`);
+  return result;
+}
+
+const scenarioKinds: Array<[string, RequestKind]> = [
+  ["parts.byId", "byId"],
+  ["parts.list(20)", "list20"],
+  ["parts.list(100)", "list100"],
+  ["parts.create", "create"],
+  ["batch of 10 byId", "batch10"],
+  ["mixed 90/10 read/write", "mixed"],
+];
+const parityPaths = [byIdPath(1), listPath(20), batchPath([1, 2, 3])];
+
+async function bodies(origin: string, token?: string): Promise<string[]> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return Promise.all(parityPaths.map(async (path) => (await fetch(origin + path, { headers })).text()));
+}
+
+async function mintPool(issuer: string, clientId: string, clientSecret: string, size: number) {
+  const started = performance.now();
+  const pool = new Set<string>();
+  const workers = Array.from({ length: 8 }, async () => {
+    const provider = createTokenProvider({ issuer, clientId, clientSecret, scope: "parts:read parts:write" });
+    while (pool.size < size) {
+      provider.invalidate();
+      pool.add(await provider.getAccessToken());
+    }
+  });
+  await Promise.all(workers);
+  return { tokens: [...pool].slice(0, size), perSec: pool.size / ((performance.now() - started) / 1000) };
+}
+
+async function main(): Promise<RunReport> {
+  if (!hasTaskset) log("taskset not found (util-linux): processes are NOT pinned to cores");
+  if (cpus().length < 2) log("fewer than 2 cores: server and load generator share a core");
+  const floorDb = join(work, "floor.db");
+  const apiDb = join(work, "parts.db");
+  seed(floorDb);
+  seed(apiDb);
+
+  // 1. The floor, measured first.
+  const floorPort = await freePort();
+  const floor = nodeOnCore(serverCore, [src("./floor-server.ts")], { env: { DATABASE_FILE: floorDb, PORT: String(floorPort) }, logFile: join(work, "floor.log") });
+  const floorOrigin = `http://127.0.0.1:${floorPort}`;
+  const floorResults: Record<string, ScenarioResult> = {};
+  let floorBodies: string[] = [];
+  try {
+    await waitForHttp(`${floorOrigin}/healthz`, floor);
+    floorBodies = await bodies(floorOrigin);
+    for (const [name, kind] of scenarioKinds) floorResults[name] = await load(`floor ${name}`, kind, floorOrigin, floor.pid!);
+  } finally {
+    await stop(floor);
+  }
+
+  // 2. The real issuer (in this process; idle during load) and the real server, as a user runs them.
+  const issuerLog = join(work, "issuer.log");
+  const issuer = await startIssuer({ databaseFile: join(work, "issuer.db"), port: 0, logger: pino({ level: "info" }, pino.destination({ dest: issuerLog, sync: false })) });
+  const { clientId, clientSecret } = await issuer.clients.create({ name: "bench", scope: "parts:read parts:write" });
+  if (!clientSecret) throw new Error("issuer returned no client secret");
+  const apiPort = await freePort();
+  const serverLog = join(work, "server.log");
+  const api = nodeOnCore(serverCore, [serverMain], {
+    env: { NODE_ENV: "production", PORT: String(apiPort), HOST: "127.0.0.1", DATABASE_FILE: apiDb, ISSUER: issuer.url, AUDIENCE: "api://parts", LOG_LEVEL: "info" },
+    logFile: serverLog,
+  });
+  const apiOrigin = `http://127.0.0.1:${apiPort}`;
+  const apiResults: Record<string, ScenarioResult> = {};
+  let verify: VerifyResult[];
+  let client: ClientResult;
+  let pool: { size: number; perSec: number };
+  try {
+    await waitForHttp(`${apiOrigin}/readyz`, api);
+    const token = await createTokenProvider({ issuer: issuer.url, clientId, clientSecret, scope: "parts:read parts:write" }).getAccessToken();
+    const apiBodies = await bodies(apiOrigin, token);
+    parityPaths.forEach((path, i) => {
+      if (apiBodies[i] !== floorBodies[i]) failures.push(`floor and server disagree on ${decodeURIComponent(path)}:\n  server ${apiBodies[i]?.slice(0, 300)}\n  floor  ${floorBodies[i]?.slice(0, 300)}`);
+    });
+
+    for (const [name, kind] of scenarioKinds) apiResults[name] = await load(name, kind, apiOrigin, api.pid!, { token });
+
+    log(`minting ${settings.poolSize} distinct tokens through @parts/client …`);
+    const minted = await mintPool(issuer.url, clientId, clientSecret, settings.poolSize);
+    pool = { size: minted.tokens.length, perSec: minted.perSec };
+    log(`minted ${pool.size} tokens at ${pool.perSec.toFixed(0)}/s`);
+    const poolFile = join(work, "tokens.txt");
+    writeFileSync(poolFile, minted.tokens.join("\n"));
+    apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiOrigin, api.pid!, { tokenPoolFile: poolFile });
+
+    log("micro-benchmarks: token verification per algorithm (core 0) …");
+    verify = JSON.parse(await runOnCore(serverCore, [src("./micro.ts"), "verify", JSON.stringify({ seconds: settings.microSeconds, tokens: quick ? 100 : 2000 })])) as VerifyResult[];
+    log("micro-benchmarks: typed client vs raw fetch (core 1) …");
+    client = JSON.parse(
+      await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
+    ) as ClientResult;
+  } finally {
+    await stop(api);
+    await issuer.close();
+  }
+
+  return {
+    mode: quick ? "quick" : "full",
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", node: process.version, pinned: hasTaskset, connections },
+    settings,
+    issuerAlg: signingAlg,
+    tokenPool: pool,
+    serverLogBytes: statSync(serverLog).size,
+    floor: floorResults,
+    server: apiResults,
+    verify,
+    client,
+    failures,
+  };
+}
+
+let exitCode = 0;
+try {
+  const report = main();
+  const result = await report;
+  const targets = evaluate(result);
+  const markdown = markdownReport(result, targets);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, `${result.mode}.json`), JSON.stringify({ ...result, targets }, null, 2) + "\n");
+  writeFileSync(join(resultsDir, `${result.mode}.md`), markdown);
+  console.log(markdown);
+  if (failures.length > 0) {
+    console.error(`[bench] FAILED:\n- ${failures.join("\n- ")}`);
+    exitCode = 1;
+  }
+} catch (error) {
+  console.error("[bench] harness failed:", error);
+  exitCode = 2;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(exitCode);

@@ -1,0 +1,90 @@
+/** Child processes pinned to a core, readiness polling and RSS sampling from /proc. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+
+export const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+
+/** `node --import tsx <args>` on `core` (via taskset when present); node is exec'd, so the pid is node's. */
+export function nodeOnCore(core: number, args: string[], options: { env?: NodeJS.ProcessEnv; logFile?: string } = {}) {
+  const command = [process.execPath, "--import", "tsx", ...args];
+  const [file, ...rest] = hasTaskset ? ["taskset", "-c", String(core), ...command] : command;
+  const out = options.logFile ? openSync(options.logFile, "a") : "pipe";
+  return spawn(file!, rest, { env: { ...process.env, ...options.env }, stdio: ["ignore", out, options.logFile ? out : "pipe"] });
+}
+
+/** Runs a pinned node script to completion and returns its stdout; rejects with its stderr on failure. */
+export function runOnCore(core: number, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const child = nodeOnCore(core, args, { env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`))));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process for ${url} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.once("exit", () => (clearTimeout(timer), resolve()));
+    child.kill("SIGTERM");
+  });
+}
+
+/** Resident set size in MB from /proc/<pid>/status (VmRSS), or undefined if unreadable. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples VmRSS every `everyMs` until stopped; returns the peak and the last sample. */
+export function sampleRss(pid: number, everyMs = 200) {
+  let peak = 0;
+  let last = 0;
+  const take = () => {
+    const value = rssMb(pid);
+    if (value !== undefined) {
+      last = value;
+      peak = Math.max(peak, value);
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop(): { peakMb: number; lastMb: number } {
+      clearInterval(timer);
+      take();
+      return { peakMb: peak, lastMb: last };
+    },
+  };
+}
