@@ -31,4 +31,13 @@ describe("loadConfig", () => {
   it("parses a comma-separated algorithm list", () => {
     expect(loadConfig({ ISSUER: "https://x.example", TOKEN_ALGORITHMS: "RS256, ES256" }).TOKEN_ALGORITHMS).toEqual(["RS256", "ES256"]);
   });
+
+  it("takes slow-client timeouts from the environment, with 10 s / 30 s defaults", () => {
+    expect(loadConfig({ ISSUER: "https://x.example" })).toMatchObject({ HEADERS_TIMEOUT_MS: 10_000, REQUEST_TIMEOUT_MS: 30_000 });
+    expect(loadConfig({ ISSUER: "https://x.example", HEADERS_TIMEOUT_MS: "1500", REQUEST_TIMEOUT_MS: "2500" })).toMatchObject({
+      HEADERS_TIMEOUT_MS: 1500,
+      REQUEST_TIMEOUT_MS: 2500,
+    });
+    expect(() => loadConfig({ ISSUER: "https://x.example", HEADERS_TIMEOUT_MS: "0" })).toThrow(/HEADERS_TIMEOUT_MS/);
+  });
 });

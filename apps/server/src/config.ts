@@ -32,6 +32,10 @@ export const ServerConfig = z.object({
     .transform((value) => value.split(",").map((name) => name.trim()).filter(Boolean))
     .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** A client must finish sending its request headers within this (slow-loris defence). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A client must finish sending its whole request (headers and body) within this. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long in-flight requests may take to finish after SIGTERM. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -189,6 +190,36 @@ describe("limits", () => {
     const response = await fetch(`${base}/trpc/${paths}?batch=1&input=${encodeURIComponent("{}")}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toHaveLength(maxBatchCalls);
+  });
+});
+
+describe("slow clients", () => {
+  it("a client trickling its headers gets 408 soon after headersTimeout, not after Node's 30 s check interval", async () => {
+    await app.close(1000);
+    database.close();
+    const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+    database = openDatabase(join(dir, "parts.db"));
+    app = createPartsServer({
+      database,
+      verifier,
+      parts: createPartsRepository(database.db),
+      logger: createLogger("silent"),
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+    });
+    base = await app.listen(0, "127.0.0.1");
+    const { port } = new URL(base);
+    const socket = connect(Number(port), "127.0.0.1");
+    let response = "";
+    socket.on("data", (chunk) => (response += chunk.toString()));
+    socket.write("GET /healthz HTTP/1.1\r\nhost: x\r\n");
+    const drip = setInterval(() => socket.write("x-slow: 1\r\n"), 50);
+    // Bounded wait: well above the 300 ms timeout, far below the 30 s default check interval.
+    const giveUp = setTimeout(() => socket.destroy(), 8000);
+    await new Promise((resolve) => socket.on("close", resolve));
+    clearInterval(drip);
+    clearTimeout(giveUp);
+    expect(response).toMatch(/^HTTP\/1\.1 408/);
   });
 });
 

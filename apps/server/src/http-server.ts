@@ -57,7 +57,13 @@ export function createPartsServer(options: PartsServerOptions) {
     sendJson(res, 404, { error: "not found" });
   }
 
-  const server: Server = createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  // Node checks these timeouts only every `connectionsCheckingInterval` (default 30 s), so a 10 s
+  // headers timeout really let a slow-loris client hold its connection for up to 40 s.
+  const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4)));
+
+  const server: Server = createServer({ connectionsCheckingInterval }, (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = (req.headers["x-request-id"] as string | undefined)?.slice(0, 128) || randomUUID();
     const requestFacts: RequestFacts = {};
@@ -84,8 +90,8 @@ export function createPartsServer(options: PartsServerOptions) {
       else res.destroy();
     });
   });
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
-  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = requestTimeout;
 
   return {
     server,

@@ -24,7 +24,14 @@ const verifier = createTokenVerifier({
   ...(config.TOKEN_ALGORITHMS ? { algorithms: config.TOKEN_ALGORITHMS } : {}),
   ...(config.SCOPE_CLAIMS ? { scopeClaims: config.SCOPE_CLAIMS } : {}),
 });
-const app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger });
+const app = createPartsServer({
+  database,
+  verifier,
+  parts: createPartsRepository(database.db),
+  logger,
+  headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+});
 const url = await app.listen(config.PORT, config.HOST);
 logger.info({ url, issuer: config.ISSUER, audience: config.AUDIENCE }, "parts server listening");
 
