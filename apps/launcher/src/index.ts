@@ -1,0 +1,1 @@
+export { formatInstructions, type Connection } from "./instructions.ts";
