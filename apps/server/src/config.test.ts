@@ -40,4 +40,10 @@ describe("loadConfig", () => {
     });
     expect(() => loadConfig({ ISSUER: "https://x.example", HEADERS_TIMEOUT_MS: "0" })).toThrow(/HEADERS_TIMEOUT_MS/);
   });
+
+  it("takes the JWKS refetch cooldown from the environment, at least 1 s", () => {
+    expect(loadConfig({ ISSUER: "https://x.example" }).JWKS_COOLDOWN_MS).toBe(30_000);
+    expect(loadConfig({ ISSUER: "https://x.example", JWKS_COOLDOWN_MS: "2000" }).JWKS_COOLDOWN_MS).toBe(2000);
+    expect(() => loadConfig({ ISSUER: "https://x.example", JWKS_COOLDOWN_MS: "10" })).toThrow(/JWKS_COOLDOWN_MS/);
+  });
 });

@@ -32,6 +32,11 @@ export const ServerConfig = z.object({
     .transform((value) => value.split(",").map((name) => name.trim()).filter(Boolean))
     .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * Minimum time between JWKS refetches triggered by an unknown `kid` (one refetch per window, however many
+   * tokens arrive). Also bounds how long a freshly rotated issuer key can be rejected.
+   */
+  JWKS_COOLDOWN_MS: z.coerce.number().int().min(1000).default(30_000),
   /** A client must finish sending its request headers within this (slow-loris defence). */
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** A client must finish sending its whole request (headers and body) within this. */

@@ -23,6 +23,7 @@ const verifier = createTokenVerifier({
   requireAccessTokenType: !config.ACCEPT_UNTYPED_TOKENS,
   ...(config.TOKEN_ALGORITHMS ? { algorithms: config.TOKEN_ALGORITHMS } : {}),
   ...(config.SCOPE_CLAIMS ? { scopeClaims: config.SCOPE_CLAIMS } : {}),
+  keys: { cooldownMs: config.JWKS_COOLDOWN_MS },
 });
 const app = createPartsServer({
   database,
