@@ -21,7 +21,7 @@ import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind } from "
 const quick = process.argv.includes("--quick");
 const settings = quick
   ? { duration: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, seedRows: 2_000 }
-  : { duration: 10, warmup: 2, poolSize: 12_000, microSeconds: 2, clientSeconds: 4, seedRows: 10_000 };
+  : { duration: 10, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, seedRows: 10_000 };
 const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
@@ -146,7 +146,7 @@ async function main(): Promise<RunReport> {
     log(`minted ${pool.size} tokens at ${pool.perSec.toFixed(0)}/s`);
     const poolFile = join(work, "tokens.txt");
     writeFileSync(poolFile, minted.tokens.join("\n"));
-    apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiOrigin, api.pid!, { tokenPoolFile: poolFile });
+    apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiOrigin, api.pid!, { tokenPoolFile: poolFile, amount: minted.tokens.length });
 
     log("micro-benchmarks: token verification per algorithm (core 0) …");
     verify = JSON.parse(await runOnCore(serverCore, [src("./micro.ts"), "verify", JSON.stringify({ seconds: settings.microSeconds, tokens: quick ? 100 : 2000 })])) as VerifyResult[];

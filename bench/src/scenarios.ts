@@ -15,7 +15,7 @@ export interface LoadSpec {
   /** Seconds; ignored when `amount` is set. */
   duration: number;
   amount?: number;
-  /** One token for every request; or `tokenPoolFile` (newline-separated) for a fresh token per request. */
+  /** One token for every request; or `tokenPoolFile` (newline-separated) for a fresh token per request (with `amount` = pool size, each token is sent once). */
   token?: string;
   tokenPoolFile?: string;
   /** byId picks ids in 1..maxId (all seeded, so every answer is a 200). */
