@@ -2,7 +2,7 @@
 // into one dist/index.d.ts, so a project outside the workspace gets AppRouter without @parts/router.
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, URL } from "node:url";
 import { dts } from "rollup-plugin-dts";
 
 const types = (path) => fileURLToPath(new URL(`build/types/packages/${path}`, import.meta.url));

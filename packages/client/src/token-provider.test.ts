@@ -154,7 +154,14 @@ describe("token lifecycle through the client", () => {
     const removed = issuerDb.prepare("delete from signing_keys where retired_at is not null").run().changes;
     issuerDb.close();
     expect(removed).toBe(1);
-    await sleep(1_100); // the issuer re-reads its key set at most once a second
+    // The issuer re-reads its key set at most once a second: wait until its JWKS no longer lists the old kid.
+    const oldKid = (JSON.parse(Buffer.from(oldToken.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
+    const { jwks_uri } = (await (await fetch(`${stack.issuer.url}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
+    for (;;) {
+      const { keys } = (await (await fetch(jwks_uri)).json()) as { keys: { kid: string }[] };
+      if (!keys.some((k) => k.kid === oldKid)) break;
+      await sleep(200);
+    }
 
     const port = Number(new URL(stack.api.origin).port);
     await stack.api.close();
