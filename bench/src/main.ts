@@ -1,11 +1,11 @@
 /**
  * `pnpm bench [--quick]`: the parts server (real issuer, real tokens from @parts/client, production settings)
- * against a floor server in one run. Servers run on core 0, load generators and micro-benchmarks on core 1.
+ * against a floor server in one run, each scenario on the floor then on the server, back to back. Servers run on core 0, load generators and micro-benchmarks on core 1.
  * Writes bench/results/<full|quick>.{json,md} and prints the Markdown table. Exits non-zero when a scenario
  * had errors (non-2xx counts) or the two servers disagree on a response body.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
-import { tmpdir, cpus } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTokenProvider } from "@parts/client";
@@ -93,6 +93,7 @@ async function mintPool(issuer: string, clientId: string, clientSecret: string, 
 }
 
 async function main(): Promise<RunReport> {
+  const loadAtStart = loadavg();
   if (!hasTaskset) log("taskset not found (util-linux): processes are NOT pinned to cores");
   if (cpus().length < 2) log("fewer than 2 cores: server and load generator share a core");
   const floorDb = join(work, "floor.db");
@@ -100,21 +101,14 @@ async function main(): Promise<RunReport> {
   seed(floorDb);
   seed(apiDb);
 
-  // 1. The floor, measured first.
+  // Both servers stay up (the idle one costs nothing) and each scenario runs on the floor, then on the server,
+  // back to back: on a shared machine the pair sees the same background load.
   const floorPort = await freePort();
   const floor = nodeOnCore(serverCore, [src("./floor-server.ts")], { env: { DATABASE_FILE: floorDb, PORT: String(floorPort) }, logFile: join(work, "floor.log") });
   const floorOrigin = `http://127.0.0.1:${floorPort}`;
   const floorResults: Record<string, ScenarioResult> = {};
-  let floorBodies: string[] = [];
-  try {
-    await waitForHttp(`${floorOrigin}/healthz`, floor);
-    floorBodies = await bodies(floorOrigin);
-    for (const [name, kind] of scenarioKinds) floorResults[name] = await load(`floor ${name}`, kind, floorOrigin, floor.pid!);
-  } finally {
-    await stop(floor);
-  }
 
-  // 2. The real issuer (in this process; idle during load) and the real server, as a user runs them.
+  // The real issuer (in this process; idle during load) and the real server, as a user runs them.
   const issuerLog = join(work, "issuer.log");
   const issuer = await startIssuer({ databaseFile: join(work, "issuer.db"), port: 0, logger: pino({ level: "info" }, pino.destination({ dest: issuerLog, sync: false })) });
   const { clientId, clientSecret } = await issuer.clients.create({ name: "bench", scope: "parts:read parts:write" });
@@ -131,14 +125,19 @@ async function main(): Promise<RunReport> {
   let client: ClientResult;
   let pool: { size: number; perSec: number };
   try {
+    await waitForHttp(`${floorOrigin}/healthz`, floor);
     await waitForHttp(`${apiOrigin}/readyz`, api);
     const token = await createTokenProvider({ issuer: issuer.url, clientId, clientSecret, scope: "parts:read parts:write" }).getAccessToken();
+    const floorBodies = await bodies(floorOrigin);
     const apiBodies = await bodies(apiOrigin, token);
     parityPaths.forEach((path, i) => {
       if (apiBodies[i] !== floorBodies[i]) failures.push(`floor and server disagree on ${decodeURIComponent(path)}:\n  server ${apiBodies[i]?.slice(0, 300)}\n  floor  ${floorBodies[i]?.slice(0, 300)}`);
     });
 
-    for (const [name, kind] of scenarioKinds) apiResults[name] = await load(name, kind, apiOrigin, api.pid!, { token });
+    for (const [name, kind] of scenarioKinds) {
+      floorResults[name] = await load(`floor ${name}`, kind, floorOrigin, floor.pid!, { token });
+      apiResults[name] = await load(name, kind, apiOrigin, api.pid!, { token });
+    }
 
     log(`minting ${settings.poolSize} distinct tokens through @parts/client …`);
     const minted = await mintPool(issuer.url, clientId, clientSecret, settings.poolSize);
@@ -155,6 +154,7 @@ async function main(): Promise<RunReport> {
       await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
     ) as ClientResult;
   } finally {
+    await stop(floor);
     await stop(api);
     await issuer.close();
   }
@@ -162,6 +162,7 @@ async function main(): Promise<RunReport> {
   return {
     mode: quick ? "quick" : "full",
     date: new Date().toISOString(),
+    loadAverage: { start: loadAtStart, end: loadavg() },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", node: process.version, pinned: hasTaskset, connections },
     settings,
     issuerAlg: signingAlg,

@@ -10,6 +10,8 @@ export interface ScenarioResult extends LoadSummary {
 export interface RunReport {
   mode: "quick" | "full";
   date: string;
+  /** 1/5/15-minute load averages: how busy the shared machine was. */
+  loadAverage: { start: number[]; end: number[] };
   machine: { cpus: number; cpuModel: string; node: string; pinned: boolean; connections: number };
   settings: Record<string, number>;
   issuerAlg: string;
@@ -71,7 +73,7 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
   lines.push(
     `${report.machine.cpus} cores (${report.machine.cpuModel}), Node ${report.machine.node}, ${report.machine.connections} connections, ` +
       `server on core 0 and load generator on core 1 (${report.machine.pinned ? "taskset" : "NOT pinned"}), ${report.settings.duration} s per scenario` +
-      `${report.mode === "quick" ? " — quick mode: smoke test, figures are not meaningful" : ""}.`,
+      `; each scenario on the floor then on the server, back to back; load average ${report.loadAverage.start.map((v) => v.toFixed(1)).join("/")} at start, ${report.loadAverage.end.map((v) => v.toFixed(1)).join("/")} at end${report.mode === "quick" ? " — quick mode: smoke test, figures are not meaningful" : ""}.`,
     "",
   );
   lines.push("| Scenario | req/s | floor req/s | ratio | p50 ms | p99 ms | floor p99 ms | errors | server RSS peak MB |");
