@@ -65,6 +65,15 @@ export function createPartsRepository(db: PartsDatabase) {
     `insert into parts (part_number, model_number, name, description) values (?, ?, ?, ?) returning ${selectColumns}`,
   );
 
+  // Writes run inside an explicit transaction. better-sqlite3's `get()` steps once, then resets the statement
+  // and ignores sqlite3_reset's result; for an autocommit `insert … returning` the COMMIT happens inside that
+  // reset, so a commit that failed (SQLITE_FULL on a full disk, SQLITE_IOERR) was dropped silently: the caller
+  // got the row although SQLite had rolled it back. An explicit COMMIT is a statement of its own and throws.
+  const insertPart = sqlite.transaction((input: CreatePart) =>
+    insertStatement.get(input.partNumber, input.modelNumber, input.name, input.description ?? null)!,
+  );
+  const inTransaction = <T>(work: () => T): T => sqlite.transaction(work)();
+
   function page(query: ListPartsQuery, take: number): Part[] {
     const { afterId, modelNumber } = query;
     if (query.q === undefined) {
@@ -101,7 +110,7 @@ export function createPartsRepository(db: PartsDatabase) {
 
     async create(input: CreatePart): Promise<Part> {
       try {
-        return insertStatement.get(input.partNumber, input.modelNumber, input.name, input.description ?? null)!;
+        return insertPart(input);
       } catch (error) {
         return rethrowTyped(error);
       }
@@ -112,7 +121,7 @@ export function createPartsRepository(db: PartsDatabase) {
       const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       if (Object.keys(values).length === 0) return byIdStatement.get(id);
       try {
-        return db.update(parts).set(values).where(eq(parts.id, id)).returning().get();
+        return inTransaction(() => db.update(parts).set(values).where(eq(parts.id, id)).returning().get());
       } catch (error) {
         return rethrowTyped(error);
       }
@@ -120,7 +129,7 @@ export function createPartsRepository(db: PartsDatabase) {
 
     /** Returns the deleted id, or undefined when no part has this id. */
     async delete(id: number): Promise<number | undefined> {
-      return db.delete(parts).where(eq(parts.id, id)).returning({ id: parts.id }).get()?.id;
+      return inTransaction(() => db.delete(parts).where(eq(parts.id, id)).returning({ id: parts.id }).get()?.id);
     },
   };
 }
