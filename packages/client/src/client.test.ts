@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@parts/router";
-import { createPartsClient } from "./client.ts";
+import { createFirstCallOfTick, createPartsClient } from "./client.ts";
 import { TokenRequestError, tokenRequestErrorOf } from "./errors.ts";
 import { countingFetch, startStack, type Stack } from "./testing/stack.ts";
 
@@ -99,12 +99,12 @@ describe("token reuse", () => {
     expect(fetch.tokenRequests).toBe(1);
   });
 
-  it("sends 60 calls in one tick as batches of at most 50 (the server's limit)", async () => {
+  it("sends the first of 60 calls in one tick at once and batches the other 59 by at most 50 (the server's limit)", async () => {
     const fetch = countingFetch();
     const parts = client({ fetch });
     const results = await Promise.all(Array.from({ length: 60 }, () => parts.health.query()));
     expect(results.every((r) => r.status === "ok")).toBe(true);
-    expect(fetch.apiRequests).toBe(2);
+    expect(fetch.apiRequests).toBe(3);
     expect(fetch.tokenRequests).toBe(1);
   });
 });
@@ -143,5 +143,14 @@ describe("authentication failures", () => {
     expect(error.message).toContain("parts:write");
     const response = error.meta?.response as Response | undefined;
     expect(response?.headers.get("www-authenticate")).toContain('scope="parts:write"');
+  });
+});
+
+describe("link scheduling", () => {
+  it("lets the first call of a tick through and holds the rest of that tick for batching", async () => {
+    const firstCallOfTick = createFirstCallOfTick();
+    expect([firstCallOfTick(), firstCallOfTick(), firstCallOfTick()]).toEqual([true, false, false]);
+    await Promise.resolve();
+    expect(firstCallOfTick()).toBe(true);
   });
 });

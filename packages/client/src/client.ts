@@ -2,7 +2,9 @@ import type { AppRouter } from "@parts/router";
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   retryLink,
+  splitLink,
   TRPCClientError,
   type Operation,
   type TRPCClient,
@@ -22,6 +24,33 @@ export type PartsClientConfig = {
 } & (TokenProviderConfig | { tokens: TokenProvider });
 
 const tokenKey = "parts.accessToken";
+const retriedTokenKey = "parts.retriedToken";
+const retriedConnectionKey = "parts.retriedConnection";
+
+/**
+ * True when the request never got a response (e.g. a keep-alive connection the server had just closed).
+ * Only queries are retried on it: they have no side effects, while a mutation may have been applied.
+ */
+export function isConnectionLostError(error: unknown): boolean {
+  return error instanceof TRPCClientError && error.data === undefined && error.cause instanceof TypeError;
+}
+
+/**
+ * True for the first call of a synchronous run, false for the calls that follow it in the same run.
+ * tRPC's batch link waits a timer tick (about 1 ms in Node) before sending, which would double the latency
+ * of a caller making one call at a time on a fast network; concurrent calls still share batches.
+ */
+export function createFirstCallOfTick(): () => boolean {
+  let open = true;
+  return () => {
+    if (!open) return false;
+    open = false;
+    queueMicrotask(() => {
+      open = true;
+    });
+    return true;
+  };
+}
 
 /** True when the API rejected the request's token itself (expired, revoked key, …): worth one new token. */
 export function isInvalidTokenError(error: unknown): boolean {
@@ -35,7 +64,8 @@ export function isInvalidTokenError(error: unknown): boolean {
 
 /**
  * A typed client for the parts API. Every call carries a bearer token from the client-credentials token
- * cache; a call rejected with `invalid_token` drops that token, gets a new one and is retried once.
+ * cache; a call rejected with `invalid_token` drops that token, gets a new one and is retried once, and a
+ * query whose connection was lost before any response is retried once.
  *
  * @example
  * const parts = createPartsClient({ url: "https://parts.example.com/trpc", issuer, clientId, clientSecret, scope: "parts:read" });
@@ -43,25 +73,36 @@ export function isInvalidTokenError(error: unknown): boolean {
  */
 export function createPartsClient(config: PartsClientConfig): PartsClient {
   const tokens = "tokens" in config ? config.tokens : createTokenProvider(config);
+  const transport = { url: config.url, ...(config.fetch ? { fetch: config.fetch } : {}) };
+  async function authorizationFor(ops: readonly Operation[]) {
+    const token = await tokens.getAccessToken();
+    // Remember which token each call carried, so a rejection invalidates that token and no newer one.
+    for (const op of ops) op.context[tokenKey] = token;
+    return { authorization: `Bearer ${token}` };
+  }
   return createTRPCClient<AppRouter>({
     links: [
       retryLink({
-        retry({ op, error, attempts }) {
-          if (attempts > 1 || !isInvalidTokenError(error)) return false;
+        // Each kind of retry happens at most once per call.
+        retry({ op, error }) {
+          if (op.type === "query" && isConnectionLostError(error) && !op.context[retriedConnectionKey]) {
+            op.context[retriedConnectionKey] = true;
+            return true;
+          }
+          if (!isInvalidTokenError(error) || op.context[retriedTokenKey]) return false;
+          op.context[retriedTokenKey] = true;
           tokens.invalidate(op.context[tokenKey] as string | undefined);
           return true;
         },
       }),
-      httpBatchLink({
-        url: config.url,
-        maxItems: maxBatchItems,
-        ...(config.fetch ? { fetch: config.fetch } : {}),
-        async headers({ opList }: { opList: readonly Operation[] }) {
-          const token = await tokens.getAccessToken();
-          // Remember which token each call carried, so a rejection invalidates that token and no newer one.
-          for (const op of opList) op.context[tokenKey] = token;
-          return { authorization: `Bearer ${token}` };
-        },
+      splitLink({
+        condition: createFirstCallOfTick(),
+        true: httpLink({ ...transport, headers: ({ op }) => authorizationFor([op]) }),
+        false: httpBatchLink({
+          ...transport,
+          maxItems: maxBatchItems,
+          headers: ({ opList }: { opList: readonly Operation[] }) => authorizationFor(opList),
+        }),
       }),
     ],
   });

@@ -18,6 +18,8 @@ export interface CountingFetch extends FetchLike {
   /** Requests whose URL path ends with `/token` (the issuer's token endpoint). */
   tokenRequests: number;
   apiRequests: number;
+  /** API requests that got an HTTP response (a request on a dead keep-alive socket does not). */
+  apiResponses: number;
   reset(): void;
 }
 
@@ -26,14 +28,19 @@ export function countingFetch(): CountingFetch {
   const counted = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : input.toString());
     if (url.pathname.endsWith("/token")) counted.tokenRequests++;
-    if (url.pathname.startsWith("/trpc/")) counted.apiRequests++;
-    return fetch(input, init);
+    const api = url.pathname.startsWith("/trpc/");
+    if (api) counted.apiRequests++;
+    const response = await fetch(input, init);
+    if (api) counted.apiResponses++;
+    return response;
   }) as CountingFetch;
   counted.tokenRequests = 0;
   counted.apiRequests = 0;
+  counted.apiResponses = 0;
   counted.reset = () => {
     counted.tokenRequests = 0;
     counted.apiRequests = 0;
+    counted.apiResponses = 0;
   };
   return counted;
 }
