@@ -16,7 +16,15 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-const database = openDatabase(config.DATABASE_FILE);
+let database;
+try {
+  database = openDatabase(config.DATABASE_FILE);
+} catch (error) {
+  // One line an operator can act on (which file, which SQLite/OS code); the stack adds nothing here.
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  logger.fatal({ file: config.DATABASE_FILE, code: typeof code === "string" ? code : undefined, reason: String(message) }, "cannot open database");
+  process.exit(1);
+}
 const verifier = createTokenVerifier({
   issuer: config.ISSUER,
   audience: config.AUDIENCE,

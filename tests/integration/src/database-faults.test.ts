@@ -1,6 +1,6 @@
 /**
  * The server's SQLite file under stress: kill -9 mid-stream and a competing writer holding the lock.
- * (Full-disk and read-only-file cases are not covered yet: see SECURITY.md "Known gaps".)
+ * (Full-disk and read-only-file cases: disk-faults.test.ts.)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

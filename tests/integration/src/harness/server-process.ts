@@ -41,15 +41,10 @@ export interface StartServerOptions {
   /** Run the server as this uid/gid (root only): file permissions then apply to it. */
   uid?: number;
   gid?: number;
-  /** Shell `ulimit -f` (1 KiB blocks) for the server: writes past it fail with EFBIG, like a full disk. */
-  fileSizeLimitKb?: number;
 }
 
-/** Starts `apps/server/src/main.ts` as a real process on an ephemeral port of 127.0.0.1. */
-export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "parts-it-"));
-  const databaseFile = options.databaseFile ?? join(dir, "parts.db");
-  const env = {
+function serverEnv(options: StartServerOptions, databaseFile: string): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     ISSUER: options.issuer,
     AUDIENCE: options.audience ?? "api://parts",
@@ -60,39 +55,55 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     SHUTDOWN_GRACE_MS: "5000",
     ...options.env,
   };
-  const nodeArgs = ["--import", tsxLoader, serverMain];
-  const child =
-    options.fileSizeLimitKb === undefined
-      ? spawn(process.execPath, nodeArgs, { env, stdio: ["ignore", "pipe", "pipe"], uid: options.uid, gid: options.gid })
-      : spawn("/bin/sh", ["-c", `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, ...nodeArgs], {
-          env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+}
+
+/** JSON log lines of a chunked stdout; anything that is not JSON goes to `other`. */
+function lineSplitter(onLine: (line: LogLine) => void, other: (text: string) => void) {
+  let buffer = "";
+  return (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      try {
+        onLine(JSON.parse(line) as LogLine);
+      } catch {
+        other(line);
+      }
+    }
+  };
+}
+
+/** Starts `apps/server/src/main.ts` as a real process on an ephemeral port of 127.0.0.1. */
+export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "parts-it-"));
+  const databaseFile = options.databaseFile ?? join(dir, "parts.db");
+  const child = spawn(process.execPath, ["--import", tsxLoader, serverMain], {
+    env: serverEnv(options, databaseFile),
+    stdio: ["ignore", "pipe", "pipe"],
+    uid: options.uid,
+    gid: options.gid,
+  });
   const logs: LogLine[] = [];
   let stderr = "";
-  let buffer = "";
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}`)), 30_000);
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        try {
-          const parsed = JSON.parse(line) as LogLine;
+    child.stdout!.on(
+      "data",
+      lineSplitter(
+        (parsed) => {
           logs.push(parsed);
           if (parsed.msg === "parts server listening") {
             clearTimeout(timer);
             resolve(parsed.url as string);
           }
-        } catch {
-          stderr += line;
-        }
-      }
-    });
+        },
+        (line) => (stderr += line),
+      ),
+    );
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${code}) before listening; stderr: ${stderr}`));
@@ -131,4 +142,35 @@ export async function disposeServer(server: ServerProcess | undefined): Promise<
   if (!server) return;
   await server.kill9();
   rmSync(server.dir, { recursive: true, force: true });
+}
+
+export interface ExitedServer {
+  code: number | string;
+  logs: LogLine[];
+  /** stderr plus any stdout line that was not JSON. */
+  stderr: string;
+}
+
+/** Starts the server and waits for it to exit on its own (start-up failures); kills it after `timeoutMs`. */
+export async function runServerToExit(options: StartServerOptions & { databaseFile: string }, timeoutMs = 20_000): Promise<ExitedServer> {
+  const child = spawn(process.execPath, ["--import", tsxLoader, serverMain], {
+    env: serverEnv(options, options.databaseFile),
+    stdio: ["ignore", "pipe", "pipe"],
+    uid: options.uid,
+    gid: options.gid,
+  });
+  const logs: LogLine[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.on(
+    "data",
+    lineSplitter(
+      (line) => logs.push(line),
+      (line) => (stderr += `${line}\n`),
+    ),
+  );
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const code = await new Promise<number | string>((resolve) => child.once("close", (c, signal) => resolve(c ?? signal ?? -1)));
+  clearTimeout(timer);
+  return { code, logs, stderr };
 }
