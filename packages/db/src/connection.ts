@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { drizzle } from "drizzle-orm/better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema.ts";
 
@@ -13,11 +13,21 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
+export type PartsDatabase = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export interface DatabaseHandle {
+  db: PartsDatabase;
+  sqlite: Database.Database;
+  /** Answers true while the file is readable; used by readiness probes. */
+  ping(): boolean;
+  close(): void;
+}
+
 /**
  * Opens (creating if needed) the SQLite file, applies connection settings and pending migrations.
  * WAL + synchronous=FULL: an acknowledged commit survives a process kill and a power loss.
  */
-export function openDatabase(file: string, options: OpenDatabaseOptions = {}) {
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): DatabaseHandle {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
@@ -29,7 +39,6 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}) {
   return {
     db,
     sqlite,
-    /** Answers true while the file is readable; used by readiness probes. */
     ping(): boolean {
       try {
         return sqlite.prepare("select 1 as ok").get() !== undefined;
@@ -42,6 +51,3 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}) {
     },
   };
 }
-
-export type DatabaseHandle = ReturnType<typeof openDatabase>;
-export type PartsDatabase = DatabaseHandle["db"];
