@@ -1,11 +1,11 @@
 import { createClientAdmin, type ClientAdmin } from "./clients.ts";
 import { openIssuerDatabase } from "./database.ts";
-import { ensureSigningKey, loadKeys, rotateSigningKey } from "./keys.ts";
+import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
 import { createProvider } from "./provider.ts";
 
 export interface IssuerAdmin {
   clients: ClientAdmin;
-  keys: { rotate(): Promise<{ kid: string }> };
+  keys: { rotate(): Promise<{ kid: string; next: string }> };
   close(): void;
 }
 
@@ -17,7 +17,7 @@ export async function openIssuerAdmin(options: { databaseFile: string; accessTok
   const database = openIssuerDatabase(options.databaseFile);
   const { db } = database;
   try {
-    await ensureSigningKey(db);
+    await ensureSigningKeys(db);
     // Only used to validate client metadata with oidc-provider's own schema; never listens.
     const provider = createProvider(db, {
       issuer: "http://127.0.0.1",

@@ -10,7 +10,7 @@ const usage = `usage: pnpm --filter @parts/issuer cli <command>
   clients list [--json]
   clients delete <client-id>
   clients rotate-secret <client-id>  prints the new secret once; the old one stops working at once
-  keys rotate                        new signing key; the old public key stays published for one token TTL
+  keys rotate                        the published next key starts signing, a new next key is published; the old public key stays published for one token TTL
 
 Uses ISSUER_DATABASE_FILE (default ./data/issuer.db) and ACCESS_TOKEN_TTL (default 3600).`;
 
@@ -57,8 +57,8 @@ try {
       break;
     }
     case "keys rotate": {
-      const { kid } = await admin.keys.rotate();
-      print(`new signing key ${kid}; the previous public key stays published for ${ttl}s`, { kid });
+      const { kid, next } = await admin.keys.rotate();
+      print(`signing key ${kid} (published since the previous rotation); new next key ${next}; the previous public key stays published for ${ttl}s`, { kid, next });
       break;
     }
     default:

@@ -38,14 +38,17 @@ describe("metadata", () => {
     },
   );
 
-  it("publishes one RS256 public signing key with a kid and no private parts", async () => {
+  it("publishes two RS256 public keys (signing and next) with kids and no private parts", async () => {
     const { status, body } = await getJson("/jwks");
     expect(status).toBe(200);
     const keys = body.keys as Array<Record<string, unknown>>;
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
-    expect(typeof keys[0]!.kid).toBe("string");
-    for (const privateMember of ["d", "p", "q", "dp", "dq", "qi"]) expect(keys[0]).not.toHaveProperty(privateMember);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys.map((key) => key.kid)).size).toBe(2);
+    for (const key of keys) {
+      expect(key).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
+      expect(typeof key.kid).toBe("string");
+      for (const privateMember of ["d", "p", "q", "dp", "dq", "qi"]) expect(key).not.toHaveProperty(privateMember);
+    }
   });
 
   it("serves no end-user endpoints", async () => {

@@ -7,7 +7,7 @@ import { purgeExpired } from "./adapter.ts";
 import { createClientAdmin, type ClientSummary } from "./clients.ts";
 import { IssuerUrl } from "./config.ts";
 import { openIssuerDatabase, type IssuerDatabase } from "./database.ts";
-import { ensureSigningKey, loadKeys, rotateSigningKey } from "./keys.ts";
+import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
 import { installHooks } from "./provider-hooks.ts";
 import { createProvider } from "./provider.ts";
 
@@ -44,7 +44,7 @@ export interface RunningIssuer {
     delete(clientId: string): Promise<boolean>;
     rotateSecret(clientId: string): Promise<{ clientId: string; clientSecret: string }>;
   };
-  keys: { rotate(): Promise<{ kid: string }> };
+  keys: { rotate(): Promise<{ kid: string; next: string }> };
   close(): Promise<void>;
 }
 
@@ -120,7 +120,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
 
   try {
     purgeExpired(db);
-    await ensureSigningKey(db);
+    await ensureSigningKeys(db);
     const port = await listen(server, options.port ?? 4000, host);
     const shownHost = host.includes(":") ? `[${host}]` : host;
     url = IssuerUrl.parse(options.issuerUrl ?? `${options.tls ? "https" : "http"}://${shownHost}:${port}`);
@@ -144,7 +144,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       async rotate() {
         const rotated = await rotateSigningKey(db);
         refreshKeys(true);
-        logger.info({ kid: rotated.kid }, "signing key rotated");
+        logger.info({ kid: rotated.kid, next: rotated.next }, "signing key rotated");
         return rotated;
       },
     },

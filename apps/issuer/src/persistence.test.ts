@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
 import { registrationToken, requestToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
@@ -100,26 +100,57 @@ describe("persistence", () => {
 });
 
 describe("signing key rotation", () => {
-  it("new tokens carry the new kid; tokens signed with the previous key still verify", async () => {
+  const jwksKids = async () =>
+    ((await (await fetch(`${issuer.url}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+
+  it("publishes a next key besides the signing key from the first start; the signing key is listed first", async () => {
+    const client = await issuer.clients.create({ name: "Next key", scope: "parts:read" });
+    const signedWith = decodeProtectedHeader(await tokenFor(issuer.url, client.clientId, client.clientSecret!)).kid;
+    const kids = await jwksKids();
+    expect(kids.length).toBeGreaterThanOrEqual(2);
+    expect(kids[0]).toBe(signedWith);
+    const sqlite = new Database(file, { readonly: true });
+    const next = sqlite.prepare("select kid from signing_keys where activated_at is null and retired_at is null").pluck().all();
+    sqlite.close();
+    expect(next).toHaveLength(1);
+    expect(kids).toContain(next[0]);
+    expect(next[0]).not.toBe(signedWith);
+  });
+
+  it("rotation: the previously published next key signs, old tokens still verify, a new next key appears", async () => {
     const client = await issuer.clients.create({ name: "Rotation", scope: "parts:read" });
     const old = await tokenFor(issuer.url, client.clientId, client.clientSecret!);
-    const { kid } = await issuer.keys.rotate();
+    const oldKid = decodeProtectedHeader(old).kid;
+    const publishedBefore = await jwksKids();
+    // A resource server that fetched the JWKS before the rotation, and never fetches it again.
+    const fetchedBefore = createLocalJWKSet((await (await fetch(`${issuer.url}/jwks`)).json()) as JSONWebKeySet);
+
+    const { kid, next } = await issuer.keys.rotate();
     const fresh = await tokenFor(issuer.url, client.clientId, client.clientSecret!);
     expect(decodeProtectedHeader(fresh).kid).toBe(kid);
-    expect(decodeProtectedHeader(old).kid).not.toBe(kid);
+    expect(kid).not.toBe(oldKid);
+    expect(publishedBefore).toContain(kid);
+    await expect(
+      jwtVerify(fresh, fetchedBefore, { issuer: issuer.url, audience: "api://parts", typ: "at+jwt" }),
+    ).resolves.toMatchObject({ payload: { client_id: client.clientId } });
+
+    const publishedAfter = await jwksKids();
+    expect(publishedAfter[0]).toBe(kid);
+    expect(publishedAfter).toContain(oldKid);
+    expect(publishedAfter).toContain(next);
+    expect(publishedBefore).not.toContain(next);
     await expect(verify(old)).resolves.toMatchObject({ client_id: client.clientId });
     await expect(verify(fresh)).resolves.toMatchObject({ client_id: client.clientId });
   });
 
-  it("drops a retired public key once every token it signed has expired", async () => {
-    const jwks = async () => ((await (await fetch(`${issuer.url}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys;
-    expect((await jwks()).length).toBeGreaterThan(1);
+  it("drops a retired public key once every token it signed has expired; the current and next keys stay", async () => {
+    expect((await jwksKids()).length).toBeGreaterThan(2);
     // Pretend the retirements happened two token lifetimes ago.
     const sqlite = new Database(file);
     sqlite.prepare("update signing_keys set retired_at = retired_at - 7200 where retired_at is not null").run();
     sqlite.close();
     await restart();
-    expect(await jwks()).toHaveLength(1);
+    expect(await jwksKids()).toHaveLength(2);
   });
 });
 

@@ -32,6 +32,11 @@ export const signingKeys = sqliteTable("signing_keys", {
   privateJwk: text("private_jwk").notNull(),
   /** Epoch seconds. */
   createdAt: integer("created_at").notNull(),
+  /**
+   * Epoch seconds when the key started signing. Null for the next key: published in the JWKS ahead of use,
+   * so verifiers already hold it when a rotation makes it the signing key.
+   */
+  activatedAt: integer("activated_at"),
   /** Epoch seconds when a newer key took over signing; the public key stays published for one token TTL. */
   retiredAt: integer("retired_at"),
 });
