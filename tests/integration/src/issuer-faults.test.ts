@@ -1,6 +1,7 @@
 /**
  * The real issuer (apps/issuer, oidc-provider) and the real server as processes: happy path with real
- * client-credentials tokens, key rotation picked up without a restart, issuer outages.
+ * client-credentials tokens, key rotation picked up without a restart (and without a JWKS refetch, thanks to
+ * the published next key), issuer outages.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,6 +82,27 @@ describe("with the real issuer", () => {
     // Tokens signed with the retired key stay valid until they expire.
     expect((await call(app.url, "query", "parts.list", {}, before)).status).toBe(200);
     expect(app.alive()).toBe(true);
+  });
+
+  it("a server with the default 30 s cooldown that fetched the JWKS just before `keys rotate` accepts a token signed right after it", async () => {
+    const app = await server(); // default JWKS_COOLDOWN_MS: an unknown kid could not be refetched for 30 s
+    const before = await fetchToken(issuer!.url, client, "parts:read parts:write");
+    // The server has loaded the JWKS (the call verified a token) just before the rotation.
+    expect((await call(app.url, "query", "parts.list", {}, before)).status).toBe(200);
+
+    const admin = await openIssuerAdmin({ databaseFile: issuerDb, accessTokenTtl: 600 });
+    const { kid } = await admin.keys.rotate();
+    admin.close();
+    let after = "";
+    const signsWithNewKey = await eventually(async () => {
+      after = await fetchToken(issuer!.url, client, "parts:read parts:write");
+      return decodeProtectedHeader(after).kid === kid;
+    }, 10_000);
+    expect(signsWithNewKey).toBe(true);
+
+    // First try, no waiting: the new signing key was published as the next key before the server fetched.
+    expect((await create(app.url, after, "right-after-rotation")).status).toBe(200);
+    expect((await call(app.url, "query", "parts.list", {}, before)).status).toBe(200);
   });
 
   it("answers 503 (not 401) while no keys were ever loaded, and recovers by itself when the issuer returns", async () => {
