@@ -26,7 +26,9 @@ const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
 const src = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const serverMain = fileURLToPath(new URL("../../apps/server/src/main.ts", import.meta.url));
+const serverMain = fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
+// Both servers run as bundled JavaScript on plain node, as in production (no TypeScript loader).
+const floorMain = fileURLToPath(new URL("../dist/bin/floor-server.js", import.meta.url));
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 const log = (message: string) => console.error(`[bench] ${message}`);
 
@@ -104,7 +106,7 @@ async function main(): Promise<RunReport> {
   // Both servers stay up (the idle one costs nothing) and each scenario runs on the floor, then on the server,
   // back to back: on a shared machine the pair sees the same background load.
   const floorPort = await freePort();
-  const floor = nodeOnCore(serverCore, [src("./floor-server.ts")], { env: { DATABASE_FILE: floorDb, PORT: String(floorPort) }, logFile: join(work, "floor.log") });
+  const floor = nodeOnCore(serverCore, [floorMain], { env: { DATABASE_FILE: floorDb, PORT: String(floorPort) }, logFile: join(work, "floor.log") });
   const floorOrigin = `http://127.0.0.1:${floorPort}`;
   const floorResults: Record<string, ScenarioResult> = {};
 

@@ -6,8 +6,9 @@ import { createServer } from "node:net";
 export const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 
 /** `node --import tsx <args>` on `core` (via taskset when present); node is exec'd, so the pid is node's. */
+/** Runs node pinned to a core; TypeScript entry points go through tsx, built JavaScript runs as is. */
 export function nodeOnCore(core: number, args: string[], options: { env?: NodeJS.ProcessEnv; logFile?: string } = {}) {
-  const command = [process.execPath, "--import", "tsx", ...args];
+  const command = [process.execPath, ...(args.some((arg) => arg.endsWith(".ts")) ? ["--import", "tsx"] : []), ...args];
   const [file, ...rest] = hasTaskset ? ["taskset", "-c", String(core), ...command] : command;
   const out = options.logFile ? openSync(options.logFile, "a") : "pipe";
   return spawn(file!, rest, { env: { ...process.env, ...options.env }, stdio: ["ignore", out, options.logFile ? out : "pipe"] });

@@ -26,7 +26,7 @@ handle.close();
 
 const issuer = await startTestIssuer({ alg: "RS256" });
 const port = await freePort();
-const server = nodeOnCore(0, ["--cpu-prof", `--cpu-prof-dir=${work}`, fileURLToPath(new URL("../../apps/server/src/main.ts", import.meta.url))], {
+const server = nodeOnCore(0, ["--cpu-prof", `--cpu-prof-dir=${work}`, fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
   env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "info" },
   logFile: join(work, "server.log"),
 });
