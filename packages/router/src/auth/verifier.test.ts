@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UnsecuredJWT } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startTestIssuer, type TestIssuer } from "../testing/test-issuer.ts";
 import { AuthError } from "./errors.ts";
 import { createTokenVerifier, type TokenVerifier } from "./verifier.ts";
@@ -94,13 +94,25 @@ describe("token verifier", () => {
     expect(issuer.requests.jwks).toBe(2);
   });
 
-  it("refetches the JWKS at most once per cooldown for unknown kids", async () => {
-    const v = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: { cooldownMs: 100 } });
-    await v.verify(await issuer.sign());
-    await new Promise((r) => setTimeout(r, 110));
-    const unknown = await issuer.rotate({ publish: false, kid: "never-published" });
-    for (let i = 0; i < 10; i++) expect((await rejection(await issuer.sign({}, { key: unknown }), v)).description).toBe("no matching signing key");
-    expect(issuer.requests.jwks).toBe(2);
+  it("refetches the JWKS at most once per cooldown (30 s by default) for unknown kids", async () => {
+    // jose times the cooldown with Date.now(): move the clock instead of waiting.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      await verifier.verify(await issuer.sign());
+      const unknown = await issuer.rotate({ publish: false, kid: "never-published" });
+      const rejectTen = async () => {
+        for (let i = 0; i < 10; i++) {
+          expect((await rejection(await issuer.sign({}, { key: unknown }))).description).toBe("no matching signing key");
+        }
+      };
+      await rejectTen();
+      expect(issuer.requests.jwks).toBe(1);
+      vi.setSystemTime(Date.now() + 31_000);
+      await rejectTen();
+      expect(issuer.requests.jwks).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps verifying with cached keys while the issuer is down", async () => {
