@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
 import { TokenRequestError } from "./errors.ts";
+import { readJwt } from "./jwt-claims.ts";
 
 /** A fetch-compatible function; pass a wrapper to count, log or proxy requests. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -104,15 +105,10 @@ export function toTokenRequestError(error: unknown, stage: "discovery" | "token 
   return new TokenRequestError("invalid_response", `${stage} failed: ${reason}`, undefined, { cause: error });
 }
 
-function decodeJwtExp(token: string): number | undefined {
-  const payload = token.split(".")[1];
-  if (!payload) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString()) as { exp?: unknown }).exp;
-    return typeof exp === "number" ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
+/** Milliseconds since the epoch from a JWT's `exp`, for issuers that omit `expires_in`. */
+function expiryOfJwt(token: string): number | undefined {
+  const exp = readJwt(token)?.claims.exp;
+  return typeof exp === "number" ? exp * 1000 : undefined;
 }
 
 /**
@@ -168,7 +164,7 @@ export function createTokenProvider(config: TokenProviderConfig): TokenProvider 
     }
     const issuedAt = Date.now();
     const expiresIn = response.expiresIn();
-    const expiresAt = expiresIn !== undefined ? issuedAt + expiresIn * 1000 : decodeJwtExp(response.access_token);
+    const expiresAt = expiresIn !== undefined ? issuedAt + expiresIn * 1000 : expiryOfJwt(response.access_token);
     const token: AccessToken = {
       accessToken: response.access_token,
       tokenType: response.token_type,

@@ -5,6 +5,7 @@ import { createPartsClient, type PartsClient } from "../client.ts";
 import { tokenRequestErrorOf } from "../errors.ts";
 import { createTokenProvider, type FetchLike, type TokenProvider } from "../token-provider.ts";
 import { commandHelp, mainHelp } from "./help.ts";
+import { readJwt } from "../jwt-claims.ts";
 
 export const ExitCode = { ok: 0, usage: 1, auth: 2, api: 3 } as const;
 
@@ -72,16 +73,6 @@ function clientFrom(env: CliEnv, options: CliOptions): PartsClient {
   const { PARTS_URL } = requireEnv(env, ["PARTS_URL"]);
   const tokens = tokenProviderFrom(env, options);
   return createPartsClient({ url: apiUrl(PARTS_URL!), tokens, ...(options.fetch ? { fetch: options.fetch } : {}) });
-}
-
-function decodeSegment(segment: string | undefined): Record<string, unknown> | undefined {
-  if (!segment) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString());
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 type Command = (args: string[], env: CliEnv, options: CliOptions) => Promise<unknown>;
@@ -197,7 +188,7 @@ const commands: Record<string, Command> = {
     const { values, positionals } = parse(args, { raw: { type: "boolean" } });
     if (positionals.length > 0) throw new UsageError("token takes no arguments");
     const token = await tokenProviderFrom(env, options).getToken();
-    const [header, payload] = token.accessToken.split(".");
+    const jwt = readJwt(token.accessToken);
     const expiresAt = token.expiresAt;
     return {
       tokenType: token.tokenType,
@@ -205,8 +196,8 @@ const commands: Record<string, Command> = {
       expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
       expiresInSec: expiresAt === undefined ? null : Math.round((expiresAt - Date.now()) / 1000),
       // Opaque (non-JWT) tokens have no readable claims.
-      header: decodeSegment(header) ?? null,
-      claims: decodeSegment(payload) ?? null,
+      header: jwt?.header ?? null,
+      claims: jwt?.claims ?? null,
       ...(values.raw ? { accessToken: token.accessToken } : {}),
     };
   },
