@@ -43,6 +43,24 @@ async function server(env: Record<string, string> = {}) {
 const create = (base: string, token: string, n: string) =>
   call(base, "mutation", "parts.create", { partNumber: `ISS-${n}`, modelNumber: "M", name: n }, token);
 
+
+/**
+ * Rotates the signing key as the operator CLI does (on the issuer's database) and returns a token signed with
+ * the new key: the running issuer re-reads its keys within a second.
+ */
+async function rotateAndFetchToken(): Promise<string> {
+  const admin = await openIssuerAdmin({ databaseFile: issuerDb, accessTokenTtl: 600 });
+  const { kid } = await admin.keys.rotate();
+  admin.close();
+  let token = "";
+  const signsWithNewKey = await eventually(async () => {
+    token = await fetchToken(issuer!.url, client, "parts:read parts:write");
+    return decodeProtectedHeader(token).kid === kid;
+  }, 10_000);
+  expect(signsWithNewKey).toBe(true);
+  return token;
+}
+
 describe("with the real issuer", () => {
   it("accepts its client-credentials tokens and keeps verifying with cached keys while it is down", async () => {
     const app = await server();
@@ -64,16 +82,7 @@ describe("with the real issuer", () => {
     const before = await fetchToken(issuer!.url, client, "parts:read parts:write");
     expect((await create(app.url, before, "pre-rotation")).status).toBe(200);
 
-    const admin = await openIssuerAdmin({ databaseFile: issuerDb, accessTokenTtl: 600 });
-    const { kid } = await admin.keys.rotate();
-    admin.close();
-    // The running issuer re-reads its keys within a second; wait until it signs with the new one.
-    let after = "";
-    const signsWithNewKey = await eventually(async () => {
-      after = await fetchToken(issuer!.url, client, "parts:read parts:write");
-      return decodeProtectedHeader(after).kid === kid;
-    }, 10_000);
-    expect(signsWithNewKey).toBe(true);
+    const after = await rotateAndFetchToken();
 
     // Accepted once the server's unknown-kid refetch cooldown allows a refetch; no restart.
     const accepted = await eventually(async () => (await call(app.url, "query", "parts.list", {}, after)).status === 200, 10_000);
@@ -90,15 +99,7 @@ describe("with the real issuer", () => {
     // The server has loaded the JWKS (the call verified a token) just before the rotation.
     expect((await call(app.url, "query", "parts.list", {}, before)).status).toBe(200);
 
-    const admin = await openIssuerAdmin({ databaseFile: issuerDb, accessTokenTtl: 600 });
-    const { kid } = await admin.keys.rotate();
-    admin.close();
-    let after = "";
-    const signsWithNewKey = await eventually(async () => {
-      after = await fetchToken(issuer!.url, client, "parts:read parts:write");
-      return decodeProtectedHeader(after).kid === kid;
-    }, 10_000);
-    expect(signsWithNewKey).toBe(true);
+    const after = await rotateAndFetchToken();
 
     // First try, no waiting: the new signing key was published as the next key before the server fetched.
     expect((await create(app.url, after, "right-after-rotation")).status).toBe(200);
