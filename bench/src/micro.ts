@@ -9,7 +9,7 @@ import { createPartsClient, createTokenProvider } from "@parts/client";
 import { createTokenVerifier } from "@parts/router";
 import { startTestIssuer } from "@parts/router/testing";
 import { importJWK, jwtVerify } from "jose";
-import { batchPath } from "./scenarios.ts";
+import { byIdPath } from "./scenarios.ts";
 
 export interface VerifyResult {
   alg: string;
@@ -90,7 +90,9 @@ async function verifyBench(seconds: number, count: number): Promise<VerifyResult
 }
 
 async function clientBench(args: { seconds: number; origin: string; issuer: string; clientId: string; clientSecret: string }): Promise<ClientResult> {
-  // Token requests of the typed client only, counted from its first call.
+  // Token requests of the typed client only, counted from its first call. The counting wrapper sits on the
+  // issuer side only, so both sides send their API requests through the same global fetch (same dispatcher,
+  // keep-alive pool and per-request cost).
   let tokenRequests = 0;
   const countingFetch = (input: string | URL | Request, init?: RequestInit) => {
     const url = input instanceof Request ? input.url : input.toString();
@@ -98,15 +100,32 @@ async function clientBench(args: { seconds: number; origin: string; issuer: stri
     return fetch(input, init);
   };
   const credentials = { issuer: args.issuer, clientId: args.clientId, clientSecret: args.clientSecret, scope: "parts:read parts:write" };
-  const client = createPartsClient({ url: `${args.origin}/trpc`, ...credentials, fetch: countingFetch });
+  const client = createPartsClient({ url: `${args.origin}/trpc`, tokens: createTokenProvider({ ...credentials, fetch: countingFetch }) });
   const tokens = createTokenProvider(credentials);
-  const url = `${args.origin}${batchPath([1])}`;
+  // The same request on both sides: a single (unbatched) GET of parts.byId with a cached bearer token, the
+  // URL the typed client sends for a lone call; one call in flight, each awaited before the next.
+  const url = `${args.origin}${byIdPath(1)}`;
   const typed = () => client.parts.byId.query({ id: 1 });
   const raw = async () => {
     const response = await fetch(url, { headers: { authorization: `Bearer ${await tokens.getAccessToken()}` } });
     if (!response.ok) throw new Error(`raw fetch: HTTP ${response.status}`);
     return response.json();
   };
+  // Check once that the typed client sends exactly this URL and authorization scheme for a lone call.
+  const seen: Array<{ url: string; authorization: string | null }> = [];
+  const probe = createPartsClient({
+    url: `${args.origin}/trpc`,
+    tokens,
+    fetch: (input, init) => {
+      seen.push({ url: input.toString(), authorization: new Headers(init?.headers).get("authorization") });
+      return fetch(input, init);
+    },
+  });
+  await probe.parts.byId.query({ id: 1 });
+  const token = await tokens.getAccessToken();
+  if (seen.length !== 1 || seen[0]!.url !== url || seen[0]!.authorization !== `Bearer ${token}`) {
+    throw new Error(`typed and raw requests differ: typed sent ${seen.map((s) => s.url).join(", ")}, raw sends ${url}`);
+  }
   await typed();
   await raw();
   // Alternate short rounds so drift on a shared machine hits both sides alike; one call in flight at a time.
