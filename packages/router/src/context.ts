@@ -19,16 +19,16 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps, request: { authorization: string | undefined; facts?: RequestFacts }) {
   let principal: Promise<Principal> | undefined;
   const facts = request.facts ?? {};
+  async function verifyCaller(): Promise<Principal> {
+    const verified = await deps.verifier.verify(bearerTokenFrom(request.authorization));
+    facts.clientId = verified.clientId;
+    return verified;
+  }
   return {
     parts: deps.parts,
     facts,
     authenticate(): Promise<Principal> {
-      principal ??= Promise.resolve()
-        .then(() => deps.verifier.verify(bearerTokenFrom(request.authorization)))
-        .then((p) => {
-          facts.clientId = p.clientId;
-          return p;
-        });
+      principal ??= verifyCaller();
       return principal;
     },
   };

@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z, ZodError } from "zod";
 import { AuthError } from "./auth/errors.ts";
 import type { Scope } from "./auth/scopes.ts";
+import type { Principal } from "./auth/verifier.ts";
 import type { Context } from "./context.ts";
 
 const trpcCodeFor = { 401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE" } as const;
@@ -36,20 +37,22 @@ function toTRPCError(error: AuthError): TRPCError {
   return new TRPCError({ code: trpcCodeFor[error.status], message: error.description, cause: error });
 }
 
-const authenticated = t.middleware(async ({ ctx, next }) => {
-  try {
-    return await next({ ctx: { auth: await ctx.authenticate() } });
-  } catch (error) {
-    throw error instanceof AuthError ? toTRPCError(error) : error;
-  }
-});
-
-/** A procedure callable only with a valid token carrying `scope`; `ctx.auth` is the verified caller. */
+/**
+ * A procedure callable only with a valid token carrying `scope`; `ctx.auth` is the verified caller.
+ * Authentication and the scope check are one middleware: each tRPC middleware level copies the call's
+ * options, and this runs on every request.
+ */
 export function scopedProcedure(scope: Scope) {
-  return t.procedure.use(authenticated).use(({ ctx, next }) => {
-    if (!ctx.auth.scopes.includes(scope)) {
+  return t.procedure.use(async ({ ctx, next }) => {
+    let auth: Principal;
+    try {
+      auth = await ctx.authenticate();
+    } catch (error) {
+      throw error instanceof AuthError ? toTRPCError(error) : error;
+    }
+    if (!auth.scopes.includes(scope)) {
       throw toTRPCError(new AuthError("insufficient_scope", `this call requires the ${scope} scope`, scope));
     }
-    return next();
+    return next({ ctx: { auth } });
   });
 }
