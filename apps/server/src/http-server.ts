@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { DatabaseHandle } from "@parts/db";
 import { appRouter, authResponseHeaders, createContext, type RequestFacts, type ContextDeps } from "@parts/router";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "./logger.ts";
+import { createSingleCallHandler } from "./single-call-handler.ts";
 
 export const maxBodyBytes = 1024 * 1024;
 export const maxBatchCalls = 50;
@@ -15,6 +17,11 @@ export interface PartsServerOptions extends ContextDeps {
   /** Slow clients (slow-loris) are cut off after these. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Answer single calls on the lean path (default true). False sends every call through tRPC's own
+   * adapter: the comparison baseline in tests, and a switch should the lean path ever be in doubt.
+   */
+  leanSingleCalls?: boolean;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -30,16 +37,23 @@ export function createPartsServer(options: PartsServerOptions) {
   const facts = new WeakMap<IncomingMessage, RequestFacts>();
   let stopping = false;
 
-  const trpc = createHTTPHandler({
+  const trpcOptions = {
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: maxBodyBytes,
-    maxBatchSize: maxBatchCalls,
-    createContext: ({ req }) => createContext(options, { authorization: req.headers.authorization, facts: facts.get(req) }),
-    responseMeta: ({ errors }) => ({ headers: authResponseHeaders(errors) }),
-    onError: ({ error, path }) => {
+    createContext: (req: IncomingMessage) => createContext(options, { authorization: req.headers.authorization, facts: facts.get(req) }),
+    responseHeaders: authResponseHeaders,
+    onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },
+  };
+  // Single calls take the lean path; batches and everything unusual go through tRPC's own adapter.
+  const singleCall = options.leanSingleCalls === false ? () => undefined : createSingleCallHandler(trpcOptions);
+  const trpc = createHTTPHandler({
+    ...trpcOptions,
+    maxBatchSize: maxBatchCalls,
+    createContext: ({ req }) => trpcOptions.createContext(req),
+    responseMeta: ({ errors }) => ({ headers: authResponseHeaders(errors) }),
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -48,7 +62,7 @@ export function createPartsServer(options: PartsServerOptions) {
       sendJson(res, 503, { error: "server is shutting down" }, { connection: "close" });
       return;
     }
-    if (url.startsWith("/trpc/")) return trpc(req, res);
+    if (url.startsWith("/trpc/")) return singleCall(req, res) ?? trpc(req, res);
     if (url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url === "/readyz") {
       const checks = { database: database.ping(), issuerKeys: await verifier.ready() };

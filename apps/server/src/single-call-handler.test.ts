@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createPartsRepository, openDatabase } from "@parts/db";
+import { createTokenVerifier } from "@parts/router";
+import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPartsServer, type PartsServer } from "./http-server.ts";
+import { createLogger } from "./logger.ts";
+
+/**
+ * The lean single-call path must be indistinguishable from tRPC's own adapter. Two servers, one on each path,
+ * each with its own identically seeded database, get the same requests in the same order; status, the headers
+ * a caller acts on, and the JSON body must match. Transfer framing tells which path answered: the adapter
+ * streams its body (chunked), the lean path sends a content-length.
+ */
+
+interface Exchange {
+  method: "GET" | "POST";
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | string[];
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let issuer: TestIssuer;
+let dir: string;
+const servers: PartsServer[] = [];
+let lean: string;
+let adapter: string;
+let writeToken: string;
+let readToken: string;
+let expiredToken: string;
+
+async function start(name: string, leanSingleCalls: boolean): Promise<string> {
+  const database = openDatabase(join(dir, `${name}.db`));
+  const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+  const silent = new Writable({ write: (_chunk, _enc, done) => done() });
+  const server = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: createLogger("info", silent), leanSingleCalls });
+  servers.push(server);
+  return server.listen(0, "127.0.0.1");
+}
+
+/** Raw node:http, so bodies can be chunked or carry a BOM exactly as sent. */
+function send(origin: string, exchange: Exchange): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const chunks = typeof exchange.body === "string" ? [exchange.body] : (exchange.body ?? []);
+    const headers = { ...exchange.headers };
+    if (typeof exchange.body === "string") headers["content-length"] = String(Buffer.byteLength(exchange.body));
+    const req = httpRequest(`${origin}${exchange.path}`, { method: exchange.method, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+/** What a caller can observe, with creation times (which differ by milliseconds between the servers) masked. */
+function observable(answer: Answer) {
+  const pick = ["content-type", "www-authenticate", "vary", "allow"] as const;
+  return {
+    status: answer.status,
+    headers: Object.fromEntries(pick.map((name) => [name, answer.headers[name]])),
+    body: JSON.parse(answer.body.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"')) as unknown,
+  };
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+const json = { "content-type": "application/json" };
+const q = (path: string, input?: unknown) => `/trpc/${path}` + (input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`);
+const part = (n: number) => JSON.stringify({ partNumber: `PN-${n}`, modelNumber: "M-1", name: `Part ${n}` });
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  writeToken = await issuer.sign({ client_id: "writer", sub: "writer" });
+  readToken = await issuer.sign({ client_id: "reader", sub: "reader", scope: "parts:read" });
+  expiredToken = await issuer.sign({ client_id: "writer" }, { expiresIn: -60 });
+  dir = mkdtempSync(join(tmpdir(), "parts-lean-"));
+  lean = await start("lean", true);
+  adapter = await start("adapter", false);
+});
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close(1000)));
+  await issuer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function compare(exchange: Exchange) {
+  const [fromLean, fromAdapter] = [await send(lean, exchange), await send(adapter, exchange)];
+  expect(observable(fromLean), `${exchange.method} ${exchange.path}`).toEqual(observable(fromAdapter));
+  expect(fromAdapter.headers["transfer-encoding"]).toBe("chunked");
+  return fromLean;
+}
+
+/** The lean path answered: a fixed-length body instead of the adapter's stream. */
+const tookLeanPath = (answer: Answer) => answer.headers["content-length"] !== undefined && answer.headers["transfer-encoding"] === undefined;
+
+describe("single calls: the lean path answers exactly as tRPC's adapter", () => {
+  const leanCases: Array<[string, () => Exchange]> = [
+    ["create", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: part(1) })],
+    ["create with charset", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "application/json; charset=utf-8" }, body: part(2) })],
+    ["create with a UTF-8 BOM", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: "\uFEFF" + part(3) })],
+    ["duplicate create (409)", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: part(1) })],
+    ["invalid create (zod field errors)", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: JSON.stringify({ partNumber: 7, extra: true }) })],
+    ["malformed JSON body", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: "{not json" })],
+    ["empty body", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: "" })],
+    ["byId", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: auth(readToken) })],
+    ["byId not found", () => ({ method: "GET", path: q("parts.byId", { id: 999 }), headers: auth(readToken) })],
+    ["byId wrong type", () => ({ method: "GET", path: q("parts.byId", { id: "1" }), headers: auth(readToken) })],
+    ["byId without input", () => ({ method: "GET", path: "/trpc/parts.byId", headers: auth(readToken) })],
+    ["byId with empty input", () => ({ method: "GET", path: "/trpc/parts.byId?input=", headers: auth(readToken) })],
+    ["malformed query input", () => ({ method: "GET", path: "/trpc/parts.byId?input=%7Bnope", headers: auth(readToken) })],
+    ["list", () => ({ method: "GET", path: q("parts.list", { limit: 2 }), headers: auth(readToken) })],
+    ["list without input", () => ({ method: "GET", path: "/trpc/parts.list", headers: auth(readToken) })],
+    ["list with a bad cursor", () => ({ method: "GET", path: q("parts.list", { cursor: "x" }), headers: auth(readToken) })],
+    ["update", () => ({ method: "POST", path: "/trpc/parts.update", headers: { ...auth(writeToken), ...json }, body: JSON.stringify({ id: 2, name: "Renamed" }) })],
+    ["delete", () => ({ method: "POST", path: "/trpc/parts.delete", headers: { ...auth(writeToken), ...json }, body: JSON.stringify({ id: 3 }) })],
+    ["delete again (404)", () => ({ method: "POST", path: "/trpc/parts.delete", headers: { ...auth(writeToken), ...json }, body: JSON.stringify({ id: 3 }) })],
+    ["no token (401)", () => ({ method: "GET", path: q("parts.byId", { id: 1 }) })],
+    ["malformed authorization header", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: { authorization: "Bearer a b" } })],
+    ["expired token", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: auth(expiredToken) })],
+    ["garbage token", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: auth("not.a.jwt") })],
+    ["read-only token writes (403)", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(readToken), ...json }, body: part(9) })],
+    ["public health", () => ({ method: "GET", path: "/trpc/health" })],
+  ];
+
+  it.each(leanCases)("%s", async (_name, exchange) => {
+    const answer = await compare(exchange());
+    expect(tookLeanPath(answer)).toBe(true);
+  });
+});
+
+describe("everything else goes to the adapter", () => {
+  const fallbackCases: Array<[string, () => Exchange]> = [
+    ["a batch", () => ({ method: "GET", path: `/trpc/parts.byId,parts.byId?batch=1&input=${encodeURIComponent('{"0":{"id":1},"1":{"id":2}}')}`, headers: auth(readToken) })],
+    ["a query over POST", () => ({ method: "POST", path: "/trpc/parts.byId", headers: { ...auth(readToken), ...json }, body: '{"id":1}' })],
+    ["a mutation over GET", () => ({ method: "GET", path: q("parts.create", {}), headers: auth(writeToken) })],
+    ["an unknown procedure", () => ({ method: "GET", path: "/trpc/parts.nope", headers: auth(readToken) })],
+    ["a percent-encoded path", () => ({ method: "GET", path: "/trpc/parts%2EbyId?input=%7B%22id%22%3A1%7D", headers: auth(readToken) })],
+    ["a chunked body", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json, "transfer-encoding": "chunked" }, body: ['{"partNumber":"PN-20",', '"modelNumber":"M","name":"Chunked"}'] })],
+    ["a text/plain body", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "text/plain" }, body: part(21) })],
+    ["streaming accept header", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: { ...auth(readToken), "trpc-accept": "application/jsonl" } })],
+    ["an unknown query parameter", () => ({ method: "GET", path: `${q("parts.byId", { id: 1 })}&connectionParams=1`, headers: auth(readToken) })],
+  ];
+
+  it.each(fallbackCases)("%s", async (_name, exchange) => {
+    const answer = await compare(exchange());
+    expect(tookLeanPath(answer)).toBe(false);
+  });
+});
