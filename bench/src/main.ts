@@ -19,6 +19,9 @@ import { evaluate, markdownReport, type RunReport, type ScenarioResult } from ".
 import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind } from "./scenarios.ts";
 
 const quick = process.argv.includes("--quick");
+// `--only=byId,create,fresh,verify,client`: a subset while working on one target; results go to results/only.*.
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const selected = (part: string) => only === undefined || only.includes(part);
 const settings = quick
   ? { duration: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, seedRows: 2_000 }
   : { duration: 10, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, seedRows: 10_000 };
@@ -123,9 +126,9 @@ async function main(): Promise<RunReport> {
   });
   const apiOrigin = `http://127.0.0.1:${apiPort}`;
   const apiResults: Record<string, ScenarioResult> = {};
-  let verify: VerifyResult[];
-  let client: ClientResult;
-  let pool: { size: number; perSec: number };
+  let verify: VerifyResult[] = [];
+  let client: ClientResult | undefined;
+  let pool = { size: 0, perSec: 0 };
   try {
     await waitForHttp(`${floorOrigin}/healthz`, floor);
     await waitForHttp(`${apiOrigin}/readyz`, api);
@@ -136,25 +139,31 @@ async function main(): Promise<RunReport> {
       if (apiBodies[i] !== floorBodies[i]) failures.push(`floor and server disagree on ${decodeURIComponent(path)}:\n  server ${apiBodies[i]?.slice(0, 300)}\n  floor  ${floorBodies[i]?.slice(0, 300)}`);
     });
 
-    for (const [name, kind] of scenarioKinds) {
+    for (const [name, kind] of scenarioKinds.filter(([, kind]) => selected(kind))) {
       floorResults[name] = await load(`floor ${name}`, kind, floorOrigin, floor.pid!, { token });
       apiResults[name] = await load(name, kind, apiOrigin, api.pid!, { token });
     }
 
-    log(`minting ${settings.poolSize} distinct tokens through @parts/client …`);
-    const minted = await mintPool(issuer.url, clientId, clientSecret, settings.poolSize);
-    pool = { size: minted.tokens.length, perSec: minted.perSec };
-    log(`minted ${pool.size} tokens at ${pool.perSec.toFixed(0)}/s`);
-    const poolFile = join(work, "tokens.txt");
-    writeFileSync(poolFile, minted.tokens.join("\n"));
-    apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiOrigin, api.pid!, { tokenPoolFile: poolFile, amount: minted.tokens.length });
+    if (selected("fresh")) {
+      log(`minting ${settings.poolSize} distinct tokens through @parts/client …`);
+      const minted = await mintPool(issuer.url, clientId, clientSecret, settings.poolSize);
+      pool = { size: minted.tokens.length, perSec: minted.perSec };
+      log(`minted ${pool.size} tokens at ${pool.perSec.toFixed(0)}/s`);
+      const poolFile = join(work, "tokens.txt");
+      writeFileSync(poolFile, minted.tokens.join("\n"));
+      apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiOrigin, api.pid!, { tokenPoolFile: poolFile, amount: minted.tokens.length });
+    }
 
-    log("micro-benchmarks: token verification per algorithm (core 0) …");
-    verify = JSON.parse(await runOnCore(serverCore, [src("./micro.ts"), "verify", JSON.stringify({ seconds: settings.microSeconds, tokens: quick ? 100 : 2000 })])) as VerifyResult[];
-    log("micro-benchmarks: typed client vs raw fetch (core 1) …");
-    client = JSON.parse(
-      await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
-    ) as ClientResult;
+    if (selected("verify")) {
+      log("micro-benchmarks: token verification per algorithm (core 0) …");
+      verify = JSON.parse(await runOnCore(serverCore, [src("./micro.ts"), "verify", JSON.stringify({ seconds: settings.microSeconds, tokens: quick ? 100 : 2000 })])) as VerifyResult[];
+    }
+    if (selected("client")) {
+      log("micro-benchmarks: typed client vs raw fetch (core 1) …");
+      client = JSON.parse(
+        await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
+      ) as ClientResult;
+    }
   } finally {
     await stop(floor);
     await stop(api);
@@ -162,7 +171,7 @@ async function main(): Promise<RunReport> {
   }
 
   return {
-    mode: quick ? "quick" : "full",
+    mode: only ? "only" : quick ? "quick" : "full",
     date: new Date().toISOString(),
     loadAverage: { start: loadAtStart, end: loadavg() },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", node: process.version, pinned: hasTaskset, connections },

@@ -8,7 +8,7 @@ export interface ScenarioResult extends LoadSummary {
 }
 
 export interface RunReport {
-  mode: "quick" | "full";
+  mode: "quick" | "full" | "only";
   date: string;
   /** 1/5/15-minute load averages: how busy the shared machine was. */
   loadAverage: { start: number[]; end: number[] };
