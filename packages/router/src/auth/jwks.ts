@@ -3,9 +3,11 @@ import {
   createRemoteJWKSet,
   customFetch,
   errors,
+  jwksCache,
+  type JSONWebKeySet,
+  type JWKSCacheInput,
   type JWSHeaderParameters,
   type FlattenedJWSInput,
-  type JSONWebKeySet,
 } from "jose";
 
 export interface KeySetOptions {
@@ -31,10 +33,15 @@ export function isKeyServerUnreachable(error: unknown): boolean {
  * good keys while the issuer is unreachable, instead of failing every request once the cache ages out.
  */
 export function createResilientKeySet(jwksUri: URL, options: KeySetOptions = {}) {
+  // jose stores each successfully fetched set here (its documented cache export), so a new set is noticed by
+  // identity. `remote.jwks()` returns a fresh clone on every call: comparing those rebuilt the fallback set,
+  // and re-imported its keys, on every verification.
+  const fetched = {} as JWKSCacheInput;
   const remote = createRemoteJWKSet(jwksUri, {
     timeoutDuration: options.timeoutMs ?? 5000,
     cooldownDuration: options.cooldownMs ?? 30_000,
     cacheMaxAge: options.maxAgeMs ?? 600_000,
+    [jwksCache]: fetched,
     ...(options.fetch ? { [customFetch]: options.fetch } : {}),
   });
   const retryAfterFailureMs = options.retryAfterFailureMs ?? 30_000;
@@ -42,8 +49,7 @@ export function createResilientKeySet(jwksUri: URL, options: KeySetOptions = {})
   let failedAt = -Infinity;
 
   const remember = () => {
-    const jwks = remote.jwks();
-    if (jwks && jwks !== stale?.jwks) stale = { jwks, keys: createLocalJWKSet(jwks) };
+    if ("jwks" in fetched && fetched.jwks !== stale?.jwks) stale = { jwks: fetched.jwks, keys: createLocalJWKSet(fetched.jwks) };
   };
 
   const keySet = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {

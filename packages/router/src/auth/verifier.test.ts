@@ -122,6 +122,16 @@ describe("token verifier", () => {
     await expect(v.verify(await issuer.sign())).resolves.toMatchObject({ clientId: "test-client" });
   });
 
+  it("while the issuer is down, falls back to the newest keys it fetched (a rotation included)", async () => {
+    const v = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, cacheSize: 0, keys: { maxAgeMs: 0, cooldownMs: 0 } });
+    await v.verify(await issuer.sign());
+    await issuer.rotate();
+    await v.verify(await issuer.sign());
+    expect(issuer.requests.jwks).toBeGreaterThanOrEqual(2);
+    issuer.setAvailable(false);
+    await expect(v.verify(await issuer.sign())).resolves.toMatchObject({ clientId: "test-client" });
+  });
+
   it("answers issuer_unavailable (503) when no keys were ever loaded, and recovers", async () => {
     const v = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, discoveryRetryMs: 0 });
     issuer.setAvailable(false);
