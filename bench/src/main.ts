@@ -120,7 +120,8 @@ async function main(): Promise<RunReport> {
   if (!clientSecret) throw new Error("issuer returned no client secret");
   const apiPort = await freePort();
   const serverLog = join(work, "server.log");
-  const api = nodeOnCore(serverCore, [serverMain], {
+  // Run exactly as the README's production command (and `@parts/server serve`) does.
+  const api = nodeOnCore(serverCore, ["--max-semi-space-size=4", serverMain], {
     env: { NODE_ENV: "production", PORT: String(apiPort), HOST: "127.0.0.1", DATABASE_FILE: apiDb, ISSUER: issuer.url, AUDIENCE: "api://parts", LOG_LEVEL: "info" },
     logFile: serverLog,
   });
