@@ -6,7 +6,7 @@ import { appRouter, authResponseHeaders, createContext, type RequestFacts, type 
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "./logger.ts";
-import { createSingleCallHandler } from "./single-call-handler.ts";
+import { createLeanTrpcHandler } from "./lean-trpc-handler.ts";
 
 export const maxBodyBytes = 1024 * 1024;
 export const maxBatchCalls = 50;
@@ -18,10 +18,10 @@ export interface PartsServerOptions extends ContextDeps {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   /**
-   * Answer single calls on the lean path (default true). False sends every call through tRPC's own
+   * Answer plain JSON calls on the lean path (default true). False sends every request through tRPC's own
    * adapter: the comparison baseline in tests, and a switch should the lean path ever be in doubt.
    */
-  leanSingleCalls?: boolean;
+  leanPath?: boolean;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -41,17 +41,17 @@ export function createPartsServer(options: PartsServerOptions) {
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: maxBodyBytes,
+    maxBatchSize: maxBatchCalls,
     createContext: (req: IncomingMessage) => createContext(options, { authorization: req.headers.authorization, facts: facts.get(req) }),
     responseHeaders: authResponseHeaders,
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },
   };
-  // Single calls take the lean path; batches and everything unusual go through tRPC's own adapter.
-  const singleCall = options.leanSingleCalls === false ? () => undefined : createSingleCallHandler(trpcOptions);
+  // Plain JSON calls take the lean path; streaming and everything unusual go through tRPC's own adapter.
+  const lean = options.leanPath === false ? () => undefined : createLeanTrpcHandler(trpcOptions);
   const trpc = createHTTPHandler({
     ...trpcOptions,
-    maxBatchSize: maxBatchCalls,
     createContext: ({ req }) => trpcOptions.createContext(req),
     responseMeta: ({ errors }) => ({ headers: authResponseHeaders(errors) }),
   });
@@ -62,7 +62,7 @@ export function createPartsServer(options: PartsServerOptions) {
       sendJson(res, 503, { error: "server is shutting down" }, { connection: "close" });
       return;
     }
-    if (url.startsWith("/trpc/")) return singleCall(req, res) ?? trpc(req, res);
+    if (url.startsWith("/trpc/")) return lean(req, res) ?? trpc(req, res);
     if (url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url === "/readyz") {
       const checks = { database: database.ping(), issuerKeys: await verifier.ready() };

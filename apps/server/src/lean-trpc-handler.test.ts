@@ -11,7 +11,7 @@ import { createPartsServer, type PartsServer } from "./http-server.ts";
 import { createLogger } from "./logger.ts";
 
 /**
- * The lean single-call path must be indistinguishable from tRPC's own adapter. Two servers, one on each path,
+ * The lean path must be indistinguishable from tRPC's own adapter. Two servers, one on each path,
  * each with its own identically seeded database, get the same requests in the same order; status, the headers
  * a caller acts on, and the JSON body must match. Transfer framing tells which path answered: the adapter
  * streams its body (chunked), the lean path sends a content-length.
@@ -39,11 +39,11 @@ let writeToken: string;
 let readToken: string;
 let expiredToken: string;
 
-async function start(name: string, leanSingleCalls: boolean): Promise<string> {
+async function start(name: string, leanPath: boolean): Promise<string> {
   const database = openDatabase(join(dir, `${name}.db`));
   const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
   const silent = new Writable({ write: (_chunk, _enc, done) => done() });
-  const server = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: createLogger("info", silent), leanSingleCalls });
+  const server = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: createLogger("info", silent), leanPath });
   servers.push(server);
   return server.listen(0, "127.0.0.1");
 }
@@ -106,7 +106,10 @@ async function compare(exchange: Exchange) {
 /** The lean path answered: a fixed-length body instead of the adapter's stream. */
 const tookLeanPath = (answer: Answer) => answer.headers["content-length"] !== undefined && answer.headers["transfer-encoding"] === undefined;
 
-describe("single calls: the lean path answers exactly as tRPC's adapter", () => {
+const batchOf = (path: string, inputs: unknown[]) =>
+  `/trpc/${inputs.map(() => path).join(",")}?batch=1&input=${encodeURIComponent(JSON.stringify(Object.fromEntries(inputs.map((input, i) => [i, input]))))}`;
+
+describe("plain JSON calls and batches: the lean path answers exactly as tRPC's adapter", () => {
   const leanCases: Array<[string, () => Exchange]> = [
     ["create", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: part(1) })],
     ["create with charset", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "application/json; charset=utf-8" }, body: part(2) })],
@@ -133,6 +136,12 @@ describe("single calls: the lean path answers exactly as tRPC's adapter", () => 
     ["garbage token", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: auth("not.a.jwt") })],
     ["read-only token writes (403)", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(readToken), ...json }, body: part(9) })],
     ["public health", () => ({ method: "GET", path: "/trpc/health" })],
+    ["a batch of queries", () => ({ method: "GET", path: batchOf("parts.byId", [{ id: 1 }, { id: 2 }]), headers: auth(readToken) })],
+    ["a batch with a missing part (207)", () => ({ method: "GET", path: batchOf("parts.byId", [{ id: 1 }, { id: 999 }, { id: "x" }]), headers: auth(readToken) })],
+    ["a batch without a token", () => ({ method: "GET", path: batchOf("parts.byId", [{ id: 1 }, { id: 2 }]) })],
+    ["a batch of mutations", () => ({ method: "POST", path: "/trpc/parts.create,parts.create?batch=1", headers: { ...auth(writeToken), ...json }, body: `{"0":${part(30)},"1":${part(1)}}` })],
+    ["a batch whose input is not an object", () => ({ method: "GET", path: "/trpc/parts.byId,parts.byId?batch=1&input=%225%22", headers: auth(readToken) })],
+    ["a batch with one input missing", () => ({ method: "GET", path: `/trpc/parts.byId,parts.list?batch=1&input=${encodeURIComponent('{"1":{"limit":1}}')}`, headers: auth(readToken) })],
   ];
 
   it.each(leanCases)("%s", async (_name, exchange) => {
@@ -143,7 +152,10 @@ describe("single calls: the lean path answers exactly as tRPC's adapter", () => 
 
 describe("everything else goes to the adapter", () => {
   const fallbackCases: Array<[string, () => Exchange]> = [
-    ["a batch", () => ({ method: "GET", path: `/trpc/parts.byId,parts.byId?batch=1&input=${encodeURIComponent('{"0":{"id":1},"1":{"id":2}}')}`, headers: auth(readToken) })],
+    ["a batch over the size limit", () => ({ method: "GET", path: batchOf("parts.byId", Array.from({ length: 51 }, () => ({ id: 1 }))), headers: auth(readToken) })],
+    ["a batch mixing queries and mutations", () => ({ method: "GET", path: "/trpc/parts.byId,parts.create?batch=1", headers: auth(writeToken) })],
+    ["a batch naming an unknown procedure", () => ({ method: "GET", path: "/trpc/parts.byId,parts.nope?batch=1", headers: auth(readToken) })],
+    ["batch=0", () => ({ method: "GET", path: "/trpc/parts.byId?batch=0", headers: auth(readToken) })],
     ["a query over POST", () => ({ method: "POST", path: "/trpc/parts.byId", headers: { ...auth(readToken), ...json }, body: '{"id":1}' })],
     ["a mutation over GET", () => ({ method: "GET", path: q("parts.create", {}), headers: auth(writeToken) })],
     ["an unknown procedure", () => ({ method: "GET", path: "/trpc/parts.nope", headers: auth(readToken) })],

@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  callTRPCProcedure,
+  getErrorShape,
+  getTRPCErrorFromUnknown,
+  transformTRPCResponse,
+  TRPCError,
+  type AnyTRPCRouter,
+  type TRPCProcedureType,
+} from "@trpc/server";
+import { getHTTPStatusCode } from "@trpc/server/http";
+import type { TRPCResponse } from "@trpc/server/rpc";
+
+export interface LeanTrpcHandlerOptions<TContext> {
+  router: AnyTRPCRouter;
+  /** Where procedures are mounted, with both slashes: `/trpc/`. */
+  basePath: string;
+  maxBodySize: number;
+  maxBatchSize: number;
+  createContext(req: IncomingMessage): TContext;
+  /** Extra response headers for the errors of a response (tRPC's `responseMeta` headers). */
+  responseHeaders(errors: readonly TRPCError[]): Record<string, string>;
+  onError?(failure: { error: TRPCError; path: string; type: TRPCProcedureType; input: unknown }): void;
+}
+
+/** A JSON request the lean path takes: its procedures (one unless batched), their type, and where the input is. */
+interface LeanCall {
+  paths: string[];
+  batch: boolean;
+  type: TRPCProcedureType;
+  rawInput: () => Promise<string | null>;
+}
+
+
+const methodFor: Partial<Record<TRPCProcedureType, string>> = { query: "GET", mutation: "POST" };
+// Decodes like fetch's `Request.text()`, which the official adapter uses: a leading BOM is dropped.
+const utf8 = new TextDecoder();
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+/**
+ * Answers plain JSON tRPC requests (one query over GET or one mutation over POST, or a batch of them) straight
+ * from node:http. tRPC's node adapters turn every request into a fetch `Request` and every answer into a
+ * web-stream `Response`; profiled, that conversion was most of the CPU of a cached-token `parts.byId`. Calls,
+ * error shapes, statuses and headers come from the public tRPC functions the official `resolveResponse` uses,
+ * so callers cannot tell the two apart (a test compares them request by request). Anything else (streaming,
+ * subscriptions, unknown paths, wrong methods, mixed batches, bodies without a length, extra parameters) is not
+ * taken: the function returns `undefined` and the caller hands the request to the adapter.
+ */
+export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<TContext>) {
+  const { router, basePath, maxBodySize, maxBatchSize } = options;
+  const config = router._def._config;
+  const procedures = router._def.procedures as Record<string, { _def: { type: TRPCProcedureType } } | undefined>;
+  const deserialize = (value: unknown) => config.transformer.input.deserialize(value) as unknown;
+
+  /** The inputs by call index, parsed once for all calls, with the adapter's rules and errors. */
+  function inputsOf(call: LeanCall) {
+    let parsed: Promise<Record<number, unknown>> | undefined;
+    let value: Record<number, unknown> | undefined;
+    const parse = async (): Promise<Record<number, unknown>> => {
+      const text = await call.rawInput();
+      const inputs: unknown = text ? JSON.parse(text) : undefined;
+      if (inputs === undefined) return {};
+      if (!call.batch) return { 0: deserialize(inputs) };
+      if (!isObject(inputs)) throw new TRPCError({ code: "BAD_REQUEST", message: '"input" needs to be an object when doing a batch call' });
+      const byIndex: Record<number, unknown> = {};
+      call.paths.forEach((_, index) => {
+        if (inputs[index] !== undefined) byIndex[index] = deserialize(inputs[index]);
+      });
+      return byIndex;
+    };
+    return {
+      read(): Promise<Record<number, unknown>> {
+        parsed ??= parse().then(
+          (inputs) => (value = inputs),
+          (cause: unknown) => {
+            // Unreadable input is the caller's mistake (400), with the parser's message, as in the adapter.
+            if (cause instanceof TRPCError) throw cause;
+            throw new TRPCError({ code: "BAD_REQUEST", message: cause instanceof Error ? cause.message : "Invalid input", cause });
+          },
+        );
+        return parsed;
+      },
+      /** An input already parsed, for error shapes and logs. */
+      result: (index: number) => value?.[index],
+    };
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, call: LeanCall) {
+    const { type } = call;
+    const inputs = inputsOf(call);
+    const ctx = options.createContext(req);
+    const settled = await Promise.all(
+      call.paths.map(async (path, index): Promise<[TRPCResponse, TRPCError | undefined]> => {
+        try {
+          const getRawInput = async () => (await inputs.read())[index];
+          const data: unknown = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: index });
+          return [{ result: { data } }, undefined];
+        } catch (cause) {
+          const error = getTRPCErrorFromUnknown(cause);
+          const input = inputs.result(index);
+          options.onError?.({ error, path, type, input });
+          return [{ error: getErrorShape({ config, ctx, error, input, path, type }) }, error];
+        }
+      }),
+    );
+    const answers = settled.map(([answer]) => answer);
+    const errors = settled.flatMap(([, error]) => (error ? [error] : []));
+    const body = call.batch ? answers : answers[0]!;
+    const json = JSON.stringify(transformTRPCResponse(config, body));
+    res
+      .writeHead(getHTTPStatusCode(body, call.batch ? settled.map(([, error]) => error) : errors), {
+        vary: "trpc-accept, accept",
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(json),
+        ...options.responseHeaders(errors),
+      })
+      .end(json);
+  }
+
+  /** The request as a lean call, or undefined when the adapter should answer it. */
+  function leanCallOf(req: IncomingMessage): LeanCall | undefined {
+    const url = req.url!;
+    if (!url.startsWith(basePath) || req.headers["trpc-accept"] !== undefined) return undefined;
+    const queryAt = url.indexOf("?");
+    const pathPart = queryAt === -1 ? url.slice(basePath.length) : url.slice(basePath.length, queryAt);
+    // Percent-encoded paths are rare; the adapter decodes them.
+    if (pathPart.includes("%")) return undefined;
+    const params = new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1));
+    const batch = params.get("batch") === "1";
+    for (const key of params.keys()) if (!(key === "batch" && batch) && !(key === "input" && req.method === "GET")) return undefined;
+    const paths = batch ? pathPart.split(",") : [pathPart];
+    if (paths.length > maxBatchSize) return undefined;
+    const type = procedures[paths[0]!]?._def.type;
+    if (type === undefined || methodFor[type] !== req.method || paths.some((path) => procedures[path]?._def.type !== type)) return undefined;
+
+    if (type === "query") {
+      const text = params.get("input");
+      return { paths, batch, type, rawInput: () => Promise.resolve(text) };
+    }
+    const length = Number(req.headers["content-length"]);
+    if (
+      !req.headers["content-type"]?.startsWith("application/json") ||
+      req.headers["transfer-encoding"] !== undefined ||
+      !Number.isSafeInteger(length) ||
+      length > maxBodySize
+    ) {
+      return undefined;
+    }
+    return { paths, batch, type, rawInput: () => readBody(req, length) };
+  }
+
+  /** Handles the request and resolves when answered, or returns `undefined` when it is not for the lean path. */
+  return function handleLean(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+    const call = leanCallOf(req);
+    return call && answer(req, res, call);
+  };
+}
+
+/** The body of a request whose `content-length` node:http has already checked against the bytes received. */
+function readBody(req: IncomingMessage, length: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.once("end", () => resolve(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length))));
+    req.once("error", reject);
+  });
+}
