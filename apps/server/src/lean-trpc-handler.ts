@@ -89,26 +89,35 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
     const { type } = call;
     const inputs = inputsOf(call);
     const ctx = options.createContext(req);
-    const settled = await Promise.all(
-      call.paths.map(async (path, index): Promise<[TRPCResponse, TRPCError | undefined]> => {
-        try {
-          const getRawInput = async () => (await inputs.read())[index];
-          const data: unknown = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: index });
-          return [{ result: { data } }, undefined];
-        } catch (cause) {
-          const error = getTRPCErrorFromUnknown(cause);
-          const input = inputs.result(index);
-          options.onError?.({ error, path, type, input });
-          return [{ error: getErrorShape({ config, ctx, error, input, path, type }) }, error];
-        }
-      }),
-    );
-    const answers = settled.map(([answer]) => answer);
-    const errors = settled.flatMap(([, error]) => (error ? [error] : []));
-    const body = call.batch ? answers : answers[0]!;
+    const callOne = async (path: string, index: number): Promise<[TRPCResponse, TRPCError | undefined]> => {
+      try {
+        const getRawInput = async () => (await inputs.read())[index];
+        const data: unknown = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: index });
+        return [{ result: { data } }, undefined];
+      } catch (cause) {
+        const error = getTRPCErrorFromUnknown(cause);
+        const input = inputs.result(index);
+        options.onError?.({ error, path, type, input });
+        return [{ error: getErrorShape({ config, ctx, error, input, path, type }) }, error];
+      }
+    };
+    let body: TRPCResponse | TRPCResponse[];
+    let status: number;
+    let errors: TRPCError[];
+    if (call.batch) {
+      const settled = await Promise.all(call.paths.map(callOne));
+      body = settled.map(([answer]) => answer);
+      status = getHTTPStatusCode(body, settled.map(([, error]) => error));
+      errors = settled.flatMap(([, error]) => (error ? [error] : []));
+    } else {
+      const [answer, error] = await callOne(call.paths[0]!, 0);
+      body = answer;
+      errors = error ? [error] : [];
+      status = getHTTPStatusCode(body, errors);
+    }
     const json = JSON.stringify(transformTRPCResponse(config, body));
     res
-      .writeHead(getHTTPStatusCode(body, call.batch ? settled.map(([, error]) => error) : errors), {
+      .writeHead(status, {
         vary: "trpc-accept, accept",
         "content-type": "application/json",
         "content-length": Buffer.byteLength(json),
