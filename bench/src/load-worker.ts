@@ -22,7 +22,7 @@ export interface LoadSummary {
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 const pool = spec.tokenPoolFile ? readFileSync(spec.tokenPoolFile, "utf8").split("\n").filter(Boolean) : [];
-let next = 0;
+let next = spec.tokenOffset ?? 0;
 const nextToken = () => (pool.length > 0 ? pool[next++ % pool.length] : spec.token);
 
 const result = await autocannon({

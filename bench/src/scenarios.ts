@@ -15,9 +15,14 @@ export interface LoadSpec {
   /** Seconds; ignored when `amount` is set. */
   duration: number;
   amount?: number;
-  /** One token for every request; or `tokenPoolFile` (newline-separated) for a fresh token per request (with `amount` = pool size, each token is sent once). */
+  /**
+   * One token for every request; or `tokenPoolFile` (newline-separated), cycled through from `tokenOffset`, for
+   * a fresh token per request. With a pool larger than the verifier's cache, a token comes round again only
+   * after it was evicted, so every request pays a full verification.
+   */
   token?: string;
   tokenPoolFile?: string;
+  tokenOffset?: number;
   /** byId picks ids in 1..maxId (all seeded, so every answer is a 200). */
   maxId: number;
   /** Makes created part numbers unique across runs against the same database. */

@@ -19,7 +19,11 @@ export interface TokenVerifierOptions {
   clockToleranceSec?: number;
   /** Claims that carry scopes (default `scope`, `scp`); add `roles` for Entra application permissions. */
   scopeClaims?: readonly string[];
-  /** Verified tokens remembered until their `exp`; 0 disables the cache. */
+  /**
+   * Verified tokens remembered until their `exp` (default 1,000, as in fast-jwt; 0 disables the cache).
+   * Server-to-server callers reuse one token each, so this covers a thousand clients; every entry keeps the
+   * whole token (~1 KB), which is what a larger default would cost in memory under a flood of fresh tokens.
+   */
   cacheSize?: number;
   fetch?: typeof fetch;
   keys?: Omit<KeySetOptions, "fetch">;
@@ -84,7 +88,7 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   if (bad.length > 0) throw new TypeError(`symmetric or unsigned algorithms are not allowed: ${bad.join(", ")}`);
   const clockTolerance = options.clockToleranceSec ?? 5;
   const requireTyp = options.requireAccessTokenType ?? true;
-  const cache = createVerifiedTokenCache<Principal>(options.cacheSize ?? 10_000);
+  const cache = createVerifiedTokenCache<Principal>(options.cacheSize ?? 1_000);
   const discoveryRetryMs = options.discoveryRetryMs ?? 1000;
 
   let keySet: Promise<ResilientKeySet> | undefined;
