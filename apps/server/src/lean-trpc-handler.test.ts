@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -141,6 +142,8 @@ describe("plain JSON calls and batches: the lean path answers exactly as tRPC's 
     ["a batch without a token", () => ({ method: "GET", path: batchOf("parts.byId", [{ id: 1 }, { id: 2 }]) })],
     ["a batch of mutations", () => ({ method: "POST", path: "/trpc/parts.create,parts.create?batch=1", headers: { ...auth(writeToken), ...json }, body: `{"0":${part(30)},"1":${part(1)}}` })],
     ["a batch whose input is not an object", () => ({ method: "GET", path: "/trpc/parts.byId,parts.byId?batch=1&input=%225%22", headers: auth(readToken) })],
+    ["a batch whose input is an array", () => ({ method: "GET", path: `/trpc/parts.byId,parts.byId?batch=1&input=${encodeURIComponent('[{"id":1},{"id":2}]')}`, headers: auth(readToken) })],
+    ["an upper-case JSON content-type", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "Application/JSON" }, body: part(31) })],
     ["a batch with one input missing", () => ({ method: "GET", path: `/trpc/parts.byId,parts.list?batch=1&input=${encodeURIComponent('{"1":{"limit":1}}')}`, headers: auth(readToken) })],
   ];
 
@@ -163,11 +166,38 @@ describe("everything else goes to the adapter", () => {
     ["a chunked body", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json, "transfer-encoding": "chunked" }, body: ['{"partNumber":"PN-20",', '"modelNumber":"M","name":"Chunked"}'] })],
     ["a text/plain body", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "text/plain" }, body: part(21) })],
     ["streaming accept header", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: { ...auth(readToken), "trpc-accept": "application/jsonl" } })],
+    ["streaming asked for in Accept", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: { ...auth(readToken), accept: "application/json, application/jsonl" } })],
+    ["a JSON-like but different content-type", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "application/json-patch+json" }, body: part(22) })],
+    ["a GET with a multipart content-type", () => ({ method: "GET", path: q("parts.byId", { id: 1 }), headers: { ...auth(readToken), "content-type": "multipart/form-data" } })],
     ["an unknown query parameter", () => ({ method: "GET", path: `${q("parts.byId", { id: 1 })}&connectionParams=1`, headers: auth(readToken) })],
   ];
 
   it.each(fallbackCases)("%s", async (_name, exchange) => {
     const answer = await compare(exchange());
     expect(tookLeanPath(answer)).toBe(false);
+  });
+});
+
+describe("request bodies", () => {
+  it("reads a mutation's body at once, so a client that hangs up right after sending it still has it applied", async () => {
+    // A fresh server: its verifier has not loaded the issuer's keys yet, so authentication takes a while and
+    // the client is gone before the input is needed.
+    const origin = await start("cold", true);
+    const { hostname, port } = new URL(origin);
+    const body = JSON.stringify({ partNumber: "PN-HANGUP", modelNumber: "M", name: "Sent and gone" });
+    const request =
+      `POST /trpc/parts.create HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: Bearer ${writeToken}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.end(request, () => resolve()));
+      socket.on("error", reject);
+    });
+    let found = false;
+    for (let attempt = 0; attempt < 40 && !found; attempt++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const answer = await send(origin, { method: "GET", path: q("parts.list", { limit: 5 }), headers: auth(readToken) });
+      found = answer.body.includes("PN-HANGUP");
+    }
+    expect(found).toBe(true);
   });
 });

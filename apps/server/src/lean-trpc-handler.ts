@@ -8,7 +8,7 @@ import {
   type AnyTRPCRouter,
   type TRPCProcedureType,
 } from "@trpc/server";
-import { getHTTPStatusCode } from "@trpc/server/http";
+import { getHTTPStatusCode, getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { TRPCResponse } from "@trpc/server/rpc";
 
 export interface LeanTrpcHandlerOptions<TContext> {
@@ -35,7 +35,11 @@ interface LeanCall {
 const methodFor: Partial<Record<TRPCProcedureType, string>> = { query: "GET", mutation: "POST" };
 // Decodes like fetch's `Request.text()`, which the official adapter uses: a leading BOM is dropped.
 const utf8 = new TextDecoder();
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+// The adapter's own tests, so the lean path takes exactly the requests the adapter treats as plain JSON.
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && !Array.isArray(value) && typeof value === "object";
+const isJson = (contentType: string | undefined) => contentType?.toLowerCase().split(";", 1)[0]!.trim() === "application/json";
+const wantsStream = (req: IncomingMessage) =>
+  req.headers["trpc-accept"] !== undefined || !!req.headers.accept?.split(",").some((type) => type.trim() === "application/jsonl");
 
 /**
  * Answers plain JSON tRPC requests (one query over GET or one mutation over POST, or a batch of them) straight
@@ -115,7 +119,17 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
       errors = error ? [error] : [];
       status = getHTTPStatusCode(body, errors);
     }
-    const json = JSON.stringify(transformTRPCResponse(config, body));
+    let json: string;
+    try {
+      json = JSON.stringify(transformTRPCResponse(config, body));
+    } catch (cause) {
+      // A result JSON cannot carry (a BigInt, a cycle): one error for the whole response, as the adapter answers.
+      const error = getTRPCErrorFromUnknown(cause);
+      options.onError?.({ error, path: call.paths.join(","), type, input: undefined });
+      errors = [error];
+      status = getHTTPStatusCodeFromError(error);
+      json = JSON.stringify(transformTRPCResponse(config, { error: getErrorShape({ config, ctx, error, input: undefined, path: undefined, type }) }));
+    }
     res
       .writeHead(status, {
         vary: "trpc-accept, accept",
@@ -129,7 +143,8 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
   /** The request as a lean call, or undefined when the adapter should answer it. */
   function leanCallOf(req: IncomingMessage): LeanCall | undefined {
     const url = req.url!;
-    if (!url.startsWith(basePath) || req.headers["trpc-accept"] !== undefined) return undefined;
+    // Streaming answers, and request targets with a fragment (which URL parsing drops), are the adapter's.
+    if (!url.startsWith(basePath) || url.includes("#") || wantsStream(req)) return undefined;
     const queryAt = url.indexOf("?");
     const pathPart = queryAt === -1 ? url.slice(basePath.length) : url.slice(basePath.length, queryAt);
     // Percent-encoded paths are rare; the adapter decodes them.
@@ -143,19 +158,20 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
     if (type === undefined || methodFor[type] !== req.method || paths.some((path) => procedures[path]?._def.type !== type)) return undefined;
 
     if (type === "query") {
+      // A GET with a body type (multipart, octet-stream) gets the adapter's 405.
+      if (req.headers["content-type"] !== undefined) return undefined;
       const text = params.get("input");
       return { paths, batch, type, rawInput: () => Promise.resolve(text) };
     }
     const length = Number(req.headers["content-length"]);
-    if (
-      !req.headers["content-type"]?.startsWith("application/json") ||
-      req.headers["transfer-encoding"] !== undefined ||
-      !Number.isSafeInteger(length) ||
-      length > maxBodySize
-    ) {
+    if (!isJson(req.headers["content-type"]) || req.headers["transfer-encoding"] !== undefined || !Number.isSafeInteger(length) || length > maxBodySize) {
       return undefined;
     }
-    return { paths, batch, type, rawInput: () => readBody(req, length) };
+    // Read at once, as the adapter does: a body first read after authentication could belong to a client that
+    // has gone meanwhile, and a destroyed request emits nothing to listeners attached late.
+    const body = readBody(req, length);
+    body.catch(() => undefined); // a rejection is reported to the call that reads the input, if any does
+    return { paths, batch, type, rawInput: () => body };
   }
 
   /** Handles the request and resolves when answered, or returns `undefined` when it is not for the lean path. */
@@ -172,5 +188,8 @@ function readBody(req: IncomingMessage, length: number): Promise<string> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.once("end", () => resolve(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length))));
     req.once("error", reject);
+    req.once("close", () => {
+      if (!req.complete) reject(new Error("the request body was cut off"));
+    });
   });
 }
