@@ -49,6 +49,9 @@ const wantsStream = (req: IncomingMessage) =>
  * so callers cannot tell the two apart (a test compares them request by request). Anything else (streaming,
  * subscriptions, unknown paths, wrong methods, mixed batches, bodies without a length, extra parameters) is not
  * taken: the function returns `undefined` and the caller hands the request to the adapter.
+ *
+ * One difference is deliberate: procedures get no abort signal when the client disconnects (creating one per
+ * request costs time, and no procedure here reads `signal`). A procedure that starts to needs one added here.
  */
 export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<TContext>) {
   const { router, basePath, maxBodySize, maxBatchSize } = options;
