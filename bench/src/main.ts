@@ -23,9 +23,9 @@ const quick = process.argv.includes("--quick");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const selected = (part: string) => only === undefined || only.includes(part);
 const settings = quick
-  ? { duration: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, seedRows: 2_000 }
+  ? { duration: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000 }
   : // poolSize exceeds the server verifier's 1,000-token cache, so a cycled pool never hits it.
-    { duration: 10, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, seedRows: 10_000 };
+    { duration: 10, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, clientWarmupSeconds: 3, seedRows: 10_000 };
 const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
@@ -171,7 +171,7 @@ async function main(): Promise<RunReport> {
     if (selected("client")) {
       log("micro-benchmarks: typed client vs raw fetch (core 1) …");
       client = JSON.parse(
-        await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
+        await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, warmupSeconds: settings.clientWarmupSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
       ) as ClientResult;
     }
   } finally {
