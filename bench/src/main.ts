@@ -23,9 +23,9 @@ const quick = process.argv.includes("--quick");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const selected = (part: string) => only === undefined || only.includes(part);
 const settings = quick
-  ? { duration: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000 }
+  ? { duration: 1, rounds: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000 }
   : // poolSize exceeds the server verifier's 1,000-token cache, so a cycled pool never hits it.
-    { duration: 10, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, clientWarmupSeconds: 3, seedRows: 10_000 };
+    { duration: 5, rounds: 3, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, clientWarmupSeconds: 3, seedRows: 10_000 };
 const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
@@ -54,10 +54,10 @@ function seed(file: string): void {
   handle.close();
 }
 
-async function load(name: string, kind: RequestKind, origin: string, pid: number, extra: Partial<LoadSpec> = {}): Promise<ScenarioResult> {
+async function load(name: string, kind: RequestKind, origin: string, pid: number, extra: Partial<LoadSpec> = {}, warmUp = true): Promise<ScenarioResult> {
   const spec: LoadSpec = { name, kind, origin, connections, duration: settings.duration, maxId: settings.seedRows, uniquePrefix: `${name}-${Date.now()}`, ...extra };
   let tokenOffset = 0;
-  if (settings.warmup > 0 && spec.amount === undefined) {
+  if (warmUp && settings.warmup > 0 && spec.amount === undefined) {
     const warm = await runOnCore(loadCore, [src("./load-worker.ts"), JSON.stringify({ ...spec, name: `${name} warm-up`, duration: settings.warmup, uniquePrefix: `${spec.uniquePrefix}-w` })]);
     // A pooled run goes on where the warm-up stopped (plus the requests still in flight then), so no token it
     // sends was verified recently.
@@ -71,6 +71,21 @@ async function load(name: string, kind: RequestKind, origin: string, pid: number
   if (result.total === 0) failures.push(`${name}: no responses`);
   log(`${name}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${peakMb.toFixed(0)} MB`);
   return result;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** One result for a scenario's rounds: the median round's figures, all errors, the highest RSS. */
+function combineRounds(runs: ScenarioResult[]): ScenarioResult {
+  const middle = runs.find((run) => run.requestsPerSec === median(runs.map((r) => r.requestsPerSec)))!;
+  return {
+    ...middle,
+    total: runs.reduce((sum, run) => sum + run.total, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    serverRssPeakMb: Math.max(...runs.map((run) => run.serverRssPeakMb)),
+    roundsRequestsPerSec: runs.map((run) => Math.round(run.requestsPerSec)),
+  };
 }
 
 const scenarioKinds: Array<[string, RequestKind]> = [
@@ -132,6 +147,7 @@ async function main(): Promise<RunReport> {
   });
   const apiOrigin = `http://127.0.0.1:${apiPort}`;
   const apiResults: Record<string, ScenarioResult> = {};
+  const ratios: Record<string, number> = {};
   let verify: VerifyResult[] = [];
   let client: ClientResult | undefined;
   let pool = { size: 0, perSec: 0 };
@@ -145,9 +161,18 @@ async function main(): Promise<RunReport> {
       if (apiBodies[i] !== floorBodies[i]) failures.push(`floor and server disagree on ${decodeURIComponent(path)}:\n  server ${apiBodies[i]?.slice(0, 300)}\n  floor  ${floorBodies[i]?.slice(0, 300)}`);
     });
 
+    // Rounds alternate floor and server (warm-up before the first only); the ratio is the median of the rounds'
+    // ratios, so a neighbour's burst of load that lands on one side of one round does not decide the result.
     for (const [name, kind] of scenarioKinds.filter(([, kind]) => selected(kind))) {
-      floorResults[name] = await load(`floor ${name}`, kind, floorOrigin, floor.pid!, { token });
-      apiResults[name] = await load(name, kind, apiOrigin, api.pid!, { token });
+      const floorRuns: ScenarioResult[] = [];
+      const apiRuns: ScenarioResult[] = [];
+      for (let round = 0; round < settings.rounds; round++) {
+        floorRuns.push(await load(`floor ${name}`, kind, floorOrigin, floor.pid!, { token }, round === 0));
+        apiRuns.push(await load(name, kind, apiOrigin, api.pid!, { token }, round === 0));
+      }
+      floorResults[name] = combineRounds(floorRuns);
+      apiResults[name] = combineRounds(apiRuns);
+      ratios[name] = median(apiRuns.map((run, i) => run.requestsPerSec / floorRuns[i]!.requestsPerSec));
     }
 
     if (selected("fresh")) {
@@ -191,6 +216,7 @@ async function main(): Promise<RunReport> {
     serverLogBytes: statSync(serverLog).size,
     floor: floorResults,
     server: apiResults,
+    ratios,
     verify,
     client,
     failures,

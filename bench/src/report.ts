@@ -5,6 +5,8 @@ import type { ClientResult, VerifyResult } from "./micro.ts";
 export interface ScenarioResult extends LoadSummary {
   serverRssPeakMb: number;
   serverRssEndMb: number;
+  /** req/s of each round, when a scenario ran in alternating rounds. */
+  roundsRequestsPerSec?: number[];
 }
 
 export interface RunReport {
@@ -19,6 +21,8 @@ export interface RunReport {
   serverLogBytes: number;
   floor: Record<string, ScenarioResult>;
   server: Record<string, ScenarioResult>;
+  /** Server / floor req/s: the median of the per-round ratios. */
+  ratios: Record<string, number>;
   verify: VerifyResult[];
   client: ClientResult | undefined;
   failures: string[];
@@ -31,8 +35,7 @@ export interface Target {
 }
 
 const fresh = "parts.byId, fresh token per request";
-const ratio = (report: RunReport, name: string, floorName = name) =>
-  (report.server[name]?.requestsPerSec ?? 0) / (report.floor[floorName]?.requestsPerSec ?? Infinity);
+const ratio = (report: RunReport, name: string) => report.ratios[name] ?? 0;
 const x = (value: number) => `${value.toFixed(2)}x`;
 
 export function evaluate(report: RunReport): Target[] {
@@ -72,17 +75,19 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
   lines.push(`## parts-rpc benchmark (${report.mode}, ${report.date})`, "");
   lines.push(
     `${report.machine.cpus} cores (${report.machine.cpuModel}), Node ${report.machine.node}, ${report.machine.connections} connections, ` +
-      `server on core 0 and load generator on core 1 (${report.machine.pinned ? "taskset" : "NOT pinned"}), ${report.settings.duration} s per scenario` +
-      `; each scenario on the floor then on the server, back to back; load average ${report.loadAverage.start.map((v) => v.toFixed(1)).join("/")} at start, ${report.loadAverage.end.map((v) => v.toFixed(1)).join("/")} at end${report.mode === "quick" ? " — quick mode: smoke test, figures are not meaningful" : ""}.`,
+      `server on core 0 and load generator on core 1 (${report.machine.pinned ? "taskset" : "NOT pinned"}), ` +
+      `${report.settings.rounds} round(s) of ${report.settings.duration} s per scenario and side, floor and server alternating; req/s, p50 and p99 are the median round's, ` +
+      `the ratio is the median of the rounds' ratios; load average ${report.loadAverage.start.map((v) => v.toFixed(1)).join("/")} at start, ${report.loadAverage.end.map((v) => v.toFixed(1)).join("/")} at end${report.mode === "quick" ? " — quick mode: smoke test, figures are not meaningful" : ""}.`,
     "",
   );
-  lines.push("| Scenario | req/s | floor req/s | ratio | p50 ms | p99 ms | floor p99 ms | errors | server RSS peak MB |");
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| Scenario | req/s | floor req/s | ratio | rounds, server / floor req/s | p50 ms | p99 ms | floor p99 ms | errors | server RSS peak MB |");
+  lines.push("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [name, s] of Object.entries(report.server)) {
-    const floorName = name === fresh ? "parts.byId" : name;
-    const f = report.floor[floorName];
+    const f = report.floor[name === fresh ? "parts.byId" : name];
+    const rounds = s.roundsRequestsPerSec && f?.roundsRequestsPerSec ? s.roundsRequestsPerSec.map((v, i) => `${v}/${f.roundsRequestsPerSec![i]}`).join(", ") : "–";
+    const shown = name === fresh ? "– (vs jose, below)" : x(ratio(report, name));
     lines.push(
-      `| ${name} | ${n0(s.requestsPerSec)} | ${n0(f?.requestsPerSec)} | ${f ? x(s.requestsPerSec / f.requestsPerSec) : "–"} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(f?.p99Ms)} | ${s.errors} | ${n0(s.serverRssPeakMb)} |`,
+      `| ${name} | ${n0(s.requestsPerSec)} | ${n0(f?.requestsPerSec)} | ${shown} | ${rounds} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(f?.p99Ms)} | ${s.errors} | ${n0(s.serverRssPeakMb)} |`,
     );
   }
   const floorRss = Math.max(0, ...Object.values(report.floor).map((s) => s.serverRssPeakMb));
