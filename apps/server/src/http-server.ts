@@ -53,7 +53,7 @@ export function createPartsServer(options: PartsServerOptions) {
   const trpc = createHTTPHandler({
     ...trpcOptions,
     createContext: ({ req }) => trpcOptions.createContext(req),
-    responseMeta: ({ errors }) => ({ headers: authResponseHeaders(errors) }),
+    responseMeta: ({ errors }) => ({ headers: trpcOptions.responseHeaders(errors) }),
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {

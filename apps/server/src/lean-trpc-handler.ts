@@ -23,23 +23,23 @@ export interface LeanTrpcHandlerOptions<TContext> {
   onError?(failure: { error: TRPCError; path: string; type: TRPCProcedureType; input: unknown }): void;
 }
 
-/** A JSON request the lean path takes: its procedures (one unless batched), their type, and where the input is. */
+/** A JSON request the lean path takes: its procedures (one unless batched), their type, and its raw input. */
 interface LeanCall {
   paths: string[];
   batch: boolean;
   type: TRPCProcedureType;
-  rawInput: () => Promise<string | null>;
+  rawInput: Promise<string | null>;
 }
-
 
 const methodFor: Partial<Record<TRPCProcedureType, string>> = { query: "GET", mutation: "POST" };
 // Decodes like fetch's `Request.text()`, which the official adapter uses: a leading BOM is dropped.
 const utf8 = new TextDecoder();
-// The adapter's own tests, so the lean path takes exactly the requests the adapter treats as plain JSON.
+// The adapter's own checks, so the lean path takes exactly the requests the adapter treats as plain JSON.
 const isObject = (value: unknown): value is Record<string, unknown> => !!value && !Array.isArray(value) && typeof value === "object";
 const isJson = (contentType: string | undefined) => contentType?.toLowerCase().split(";", 1)[0]!.trim() === "application/json";
 const wantsStream = (req: IncomingMessage) =>
-  req.headers["trpc-accept"] !== undefined || !!req.headers.accept?.split(",").some((type) => type.trim() === "application/jsonl");
+  req.headers["trpc-accept"] !== undefined ||
+  (!!req.headers.accept?.includes("application/jsonl") && req.headers.accept.split(",").some((type) => type.trim() === "application/jsonl"));
 
 /**
  * Answers plain JSON tRPC requests (one query over GET or one mutation over POST, or a batch of them) straight
@@ -64,7 +64,7 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
     let parsed: Promise<Record<number, unknown>> | undefined;
     let value: Record<number, unknown> | undefined;
     const parse = async (): Promise<Record<number, unknown>> => {
-      const text = await call.rawInput();
+      const text = await call.rawInput;
       const inputs: unknown = text ? JSON.parse(text) : undefined;
       if (inputs === undefined) return {};
       if (!call.batch) return { 0: deserialize(inputs) };
@@ -164,7 +164,7 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
       // A GET with a body type (multipart, octet-stream) gets the adapter's 405.
       if (req.headers["content-type"] !== undefined) return undefined;
       const text = params.get("input");
-      return { paths, batch, type, rawInput: () => Promise.resolve(text) };
+      return { paths, batch, type, rawInput: Promise.resolve(text) };
     }
     const length = Number(req.headers["content-length"]);
     if (!isJson(req.headers["content-type"]) || req.headers["transfer-encoding"] !== undefined || !Number.isSafeInteger(length) || length > maxBodySize) {
@@ -172,9 +172,9 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
     }
     // Read at once, as the adapter does: a body first read after authentication could belong to a client that
     // has gone meanwhile, and a destroyed request emits nothing to listeners attached late.
-    const body = readBody(req, length);
-    body.catch(() => undefined); // a rejection is reported to the call that reads the input, if any does
-    return { paths, batch, type, rawInput: () => body };
+    const rawInput = readBody(req, length);
+    rawInput.catch(() => undefined); // a rejection is reported to the call that reads the input, if any does
+    return { paths, batch, type, rawInput };
   }
 
   /** Handles the request and resolves when answered, or returns `undefined` when it is not for the lean path. */
