@@ -16,7 +16,7 @@ export interface ContextDeps {
  * Builds the per-request context. Authentication is lazy (public procedures never touch the token) and
  * memoized, so a batch of calls verifies its token once.
  */
-export function createContext(deps: ContextDeps, request: { authorization: string | undefined; facts?: RequestFacts }) {
+export function createContext(deps: ContextDeps, request: { authorization: string | readonly string[] | undefined; facts?: RequestFacts }) {
   let principal: Promise<Principal> | undefined;
   const facts = request.facts ?? {};
   async function verifyCaller(): Promise<Principal> {

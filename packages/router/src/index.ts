@@ -5,6 +5,8 @@ export { appRouter, type AppRouter } from "./root.ts";
 export { createCallerFactory } from "./trpc.ts";
 export { createContext, type Context, type ContextDeps, type RequestFacts } from "./context.ts";
 export { authResponseHeaders } from "./http.ts";
+export { requestLimits } from "./limits/request-limits.ts";
+export { enforceRequestBudget, requestCost, type PendingCall, type RequestCost } from "./limits/request-budget.ts";
 export { AuthError, wwwAuthenticate, type AuthErrorCode } from "./auth/errors.ts";
 export { Scopes, scopesOf, type Scope } from "./auth/scopes.ts";
 export {

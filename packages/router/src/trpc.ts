@@ -1,11 +1,15 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { z, ZodError } from "zod";
+import { ZodError } from "zod";
 import { AuthError } from "./auth/errors.ts";
 import type { Scope } from "./auth/scopes.ts";
 import type { Principal } from "./auth/verifier.ts";
 import type { Context } from "./context.ts";
+import { boundedFieldErrors, truncate, validationMessage } from "./validation-summary.ts";
 
-const trpcCodeFor = { 401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE" } as const;
+/** Longest message an error carries; field errors are bounded separately. */
+const maxErrorMessageLength = 500;
+
+const trpcCodeFor = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE" } as const;
 
 const t = initTRPC.context<Context>().create({
   // Never ship stack traces or server paths to callers, whatever NODE_ENV says.
@@ -13,15 +17,18 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const internal = error.code === "INTERNAL_SERVER_ERROR";
+    const zodError = cause instanceof ZodError ? cause : undefined;
+    // tRPC's message for a validation failure is every zod issue as JSON: unreadable, and as large as the input.
+    const message = internal ? "Internal server error" : zodError ? validationMessage(zodError) : shape.message;
     return {
       ...shape,
-      message: internal ? "Internal server error" : shape.message,
+      message: truncate(message, maxErrorMessageLength),
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         /** Field-level validation messages: `{ formErrors, fieldErrors }`. */
-        zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+        zodError: zodError ? boundedFieldErrors(zodError) : null,
         /** RFC 6750 error code for authentication and authorization failures. */
         authError: cause instanceof AuthError ? cause.code : null,
       },

@@ -20,7 +20,9 @@ export class AuthError extends Error {
     this.name = "AuthError";
   }
 
-  get status(): 401 | 403 | 503 {
+  get status(): 400 | 401 | 403 | 503 {
+    // RFC 6750 §3.1: a malformed request (two Authorization headers, not a Bearer token) is a 400.
+    if (this.code === "invalid_request") return 400;
     if (this.code === "insufficient_scope") return 403;
     if (this.code === "issuer_unavailable") return 503;
     return 401;

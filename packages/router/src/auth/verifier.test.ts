@@ -25,6 +25,17 @@ async function rejection(token: string, v: TokenVerifier = verifier): Promise<Au
 }
 
 describe("token verifier", () => {
+  it.each([
+    ["DPoP-bound (cnf.jkt)", { jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" }],
+    ["certificate-bound (cnf.x5t#S256)", { "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" }],
+  ])("refuses a %s token presented as Bearer (RFC 9449 §7.2)", async (_kind, cnf) => {
+    const error = await rejection(await issuer.sign({ cnf }));
+    expect(error.code).toBe("invalid_token");
+    expect(error.description).toBe("sender-constrained tokens (cnf) are not accepted; request a Bearer token");
+    // and it is not cached as if valid
+    expect((await rejection(await issuer.sign({ cnf }))).code).toBe("invalid_token");
+  });
+
   it("accepts a valid RFC 9068 token and returns the principal", async () => {
     const principal = await verifier.verify(await issuer.sign({ client_id: "billing", sub: "billing", scope: "parts:read" }));
     expect(principal).toMatchObject({ clientId: "billing", subject: "billing", scopes: ["parts:read"] });

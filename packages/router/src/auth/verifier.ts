@@ -133,6 +133,11 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockTolerance) {
       throw new AuthError("invalid_token", "token issued in the future");
     }
+    // RFC 9449 §7.2 / RFC 8705: a sender-constrained token (DPoP `cnf.jkt`, mTLS `cnf.x5t#S256`) is worthless
+    // without its proof; this API takes Bearer tokens only, so taking one as Bearer would let a thief use it.
+    if (payload.cnf !== undefined) {
+      throw new AuthError("invalid_token", "sender-constrained tokens (cnf) are not accepted; request a Bearer token");
+    }
     return principalOf(payload, options.scopeClaims ?? defaultScopeClaims);
   }
 

@@ -1,23 +1,17 @@
 import { z } from "zod";
+import { requestLimits } from "../limits/request-limits.ts";
 import { decodeCursor } from "./cursor.ts";
+import { characterCount, identifierLookupText, identifierText, lineText, multilineText } from "./text.ts";
 
-/**
- * Text must be well-formed UTF-16: a lone surrogate has no UTF-8 encoding, so SQLite would silently store
- * U+FFFD instead (the caller's acknowledged value would not be what is stored, and distinct part numbers
- * would collide).
- */
-const wellFormed = (text: string) => !/\p{Cs}/u.test(text);
-const wellFormedMessage = "must be well-formed Unicode (no lone surrogates)";
-const text = () => z.string().trim().refine(wellFormed, wellFormedMessage);
-
-const requiredText = (max: number) => text().min(1, "must not be empty").max(max);
+const notEmpty = "must not be empty";
+const identifier = () => identifierText().min(1, notEmpty).max(64);
 
 export const PartId = z.int().positive();
-export const PartNumber = requiredText(64);
-export const ModelNumber = requiredText(64);
-export const PartName = requiredText(200);
+export const PartNumber = identifier();
+export const ModelNumber = identifier();
+export const PartName = lineText().min(1, notEmpty).max(200);
 /** Blank descriptions are stored as null so "no description" has one representation. */
-export const PartDescription = text()
+export const PartDescription = multilineText()
   .max(10_000)
   .transform((text) => (text === "" ? null : text))
   .nullable();
@@ -53,12 +47,16 @@ export const UpdatePartInput = z.strictObject({
 export const PartIdInput = z.strictObject({ id: PartId });
 
 export const ListPartsInput = z.strictObject({
-  limit: z.int().min(1).max(100).default(20),
+  limit: z.int().min(1).max(requestLimits.maxPageSize).default(20),
   /** Opaque `nextCursor` from the previous page. */
   cursor: z.string().max(64).transform(decodeCursor).optional(),
   /** Case-insensitive substring of part number, model number, name or description. */
-  q: text().min(1).max(200).optional(),
-  modelNumber: ModelNumber.optional(),
+  q: lineText()
+    .max(requestLimits.maxSearchLength)
+    .refine((q) => characterCount(q) >= requestLimits.minSearchLength, `must be at least ${requestLimits.minSearchLength} characters`)
+    .optional(),
+  /** Exact model number (after NFKC and trimming); any script, so rows stored before the ASCII rule stay reachable. */
+  modelNumber: identifierLookupText().min(1, notEmpty).max(64).optional(),
 });
 
 export const ListPartsOutput = z.object({
