@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { backfillPartNumberKeys, type PartNumberCollision } from "./backfill-part-number-keys.ts";
 import * as schema from "./schema.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
@@ -18,13 +19,19 @@ export type PartsDatabase = BetterSQLite3Database<typeof schema> & { $client: Da
 export interface DatabaseHandle {
   db: PartsDatabase;
   sqlite: Database.Database;
+  /**
+   * Stored rows left without a part number key because another row holds the same canonical part number
+   * (found when the keys were backfilled); empty when there are none. Callers should report them at start.
+   */
+  partNumberCollisions: readonly PartNumberCollision[];
   /** Answers true while the file is readable; used by readiness probes. */
   ping(): boolean;
   close(): void;
 }
 
 /**
- * Opens (creating if needed) the SQLite file, applies connection settings and pending migrations.
+ * Opens (creating if needed) the SQLite file, applies connection settings and pending migrations, then
+ * backfills missing part number keys (see `backfillPartNumberKeys`).
  * WAL + synchronous=FULL: an acknowledged commit survives a process kill and a power loss.
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): DatabaseHandle {
@@ -36,9 +43,11 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma("foreign_keys = ON");
   const db = drizzle({ client: sqlite, schema });
   migrate(db, { migrationsFolder });
+  const partNumberCollisions = backfillPartNumberKeys(sqlite);
   return {
     db,
     sqlite,
+    partNumberCollisions,
     ping(): boolean {
       try {
         return sqlite.prepare("select 1 as ok").get() !== undefined;

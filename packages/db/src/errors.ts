@@ -9,6 +9,8 @@ export class UniqueConstraintError extends Error {
 
 const uniqueColumns: Record<string, string> = {
   "parts.part_number": "partNumber",
+  // The canonical form of the part number (see part-number-key.ts): to callers, the same field.
+  "parts.part_number_key": "partNumber",
 };
 
 /**

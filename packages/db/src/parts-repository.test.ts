@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "./connection.ts";
 import { UniqueConstraintError } from "./errors.ts";
-import { createPartsRepository, type PartsRepository } from "./parts-repository.ts";
+import { createPartsRepository, type Part, type PartsRepository } from "./parts-repository.ts";
+import type { parts } from "./schema.ts";
 
 let dir: string;
 let handle: DatabaseHandle;
@@ -35,7 +36,10 @@ describe("openDatabase", () => {
     expect(handle.sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
     expect(handle.sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
     const indexes = handle.sqlite.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'parts'").pluck().all();
-    expect(indexes).toEqual(expect.arrayContaining(["parts_part_number_unique", "parts_model_number_id_idx"]));
+    expect(indexes).toEqual(
+      expect.arrayContaining(["parts_part_number_unique", "parts_part_number_key_unique", "parts_model_number_id_idx"]),
+    );
+    expect(handle.partNumberCollisions).toEqual([]);
   });
 
   it("reopens an existing file without re-applying migrations and keeps the rows", async () => {
@@ -141,3 +145,50 @@ describe("parts repository", () => {
     expect((await repo.list({ limit: 10, q: "DROP TABLE" })).items).toHaveLength(1);
   });
 });
+
+describe("parts repository: canonical part numbers", () => {
+  it("a part number that differs only in case, width or whitespace is a conflict on create", async () => {
+    await repo.create({ ...part(1), partNumber: "RT-PN 1" });
+    for (const partNumber of ["rt-pn 1", "ＲＴ-ＰＮ １", "  RT-PN \t 1 ", "Rt-Pn\u00a01"]) {
+      const error = await repo.create({ ...part(2), partNumber }).catch((e: unknown) => e);
+      expect(error, partNumber).toBeInstanceOf(UniqueConstraintError);
+      expect((error as UniqueConstraintError).field).toBe("partNumber");
+    }
+    expect((await repo.list({ limit: 10 })).items).toHaveLength(1);
+  });
+
+  it("stores the part number as given, and its key beside it", async () => {
+    const created = await repo.create({ ...part(1), partNumber: "ＲＴ-ＰＮ-１" });
+    expect(created.partNumber).toBe("ＲＴ-ＰＮ-１");
+    expect(handle.sqlite.prepare("select part_number_key from parts where id = ?").pluck().get(created.id)).toBe("rt-pn-1");
+  });
+
+  it("update to another part's canonical part number is a conflict and changes nothing", async () => {
+    await repo.create({ ...part(1), partNumber: "RT-PN-1" });
+    const second = await repo.create(part(2));
+    const error = await repo.update(second.id, { partNumber: "rt-pn-1", name: "x" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UniqueConstraintError);
+    expect((error as UniqueConstraintError).field).toBe("partNumber");
+    expect(await repo.byId(second.id)).toEqual(second);
+  });
+
+  it("update recomputes the key: a part can change its own spelling, and frees its old key", async () => {
+    const first = await repo.create({ ...part(1), partNumber: "RT-PN-1" });
+    expect(await repo.update(first.id, { partNumber: "rt-pn-1" })).toMatchObject({ partNumber: "rt-pn-1" });
+    await repo.update(first.id, { partNumber: "RT-PN-2" });
+    expect(await repo.create({ ...part(2), partNumber: "RT-PN-1" })).toMatchObject({ partNumber: "RT-PN-1" });
+  });
+
+  it("returns parts with exactly the API's fields, never the key", async () => {
+    const fields = ["id", "partNumber", "modelNumber", "name", "description", "createdAt", "updatedAt"];
+    const created = await repo.create(part(1, { name: "Hex bolt" }));
+    expect(Object.keys(created)).toEqual(fields);
+    expect(Object.keys((await repo.byId(created.id))!)).toEqual(fields);
+    expect(Object.keys((await repo.update(created.id, { partNumber: "PN-X" }))!)).toEqual(fields);
+    expect(Object.keys((await repo.list({ limit: 1 })).items[0]!)).toEqual(fields);
+    expect(Object.keys((await repo.list({ limit: 1, q: "hex" })).items[0]!)).toEqual(fields);
+    expect(Object.keys((await repo.list({ limit: 1, q: "hex", modelNumber: "M-1" })).items[0]!)).toEqual(fields);
+    expectTypeOf<keyof Part>().toEqualTypeOf<Exclude<keyof typeof parts.$inferSelect, "partNumberKey">>();
+  });
+});
+

@@ -2,9 +2,13 @@ import { and, asc, eq, getTableColumns, gt, or, sql, type SQL } from "drizzle-or
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
+import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow, type PartRow } from "./schema.ts";
 
-export type Part = PartRow;
+// The key is storage's business (uniqueness), not part of a part as callers see it.
+const { partNumberKey: _partNumberKey, ...partColumns } = getTableColumns(parts);
+
+export type Part = Omit<PartRow, "partNumberKey">;
 export type CreatePart = Pick<NewPartRow, "partNumber" | "modelNumber" | "name" | "description">;
 export type UpdatePart = Partial<CreatePart>;
 
@@ -35,10 +39,12 @@ function textSearch(q: string): SQL {
   return or(matches(parts.partNumber), matches(parts.modelNumber), matches(parts.name), matches(parts.description))!;
 }
 
-/** `"part_number" as "partNumber", …`: rows come back from SQLite already shaped as `Part`. */
-const selectColumns = Object.entries(getTableColumns(parts))
-  .map(([key, column]) => `"${column.name}" as "${key}"`)
+/** `p."part_number" as "partNumber", …`: rows come back from SQLite already shaped as `Part`. */
+const selectColumns = Object.entries(partColumns)
+  .map(([key, column]) => `p."${column.name}" as "${key}"`)
   .join(", ");
+/** The same list unqualified, for `returning` (which names the target table's columns only). */
+const returningColumns = selectColumns.replaceAll('p."', '"');
 
 /**
  * Data access for parts. Every function is async so that a networked database (Postgres) can replace
@@ -50,19 +56,20 @@ const selectColumns = Object.entries(getTableColumns(parts))
  */
 export function createPartsRepository(db: PartsDatabase) {
   const sqlite = db.$client;
-  const byIdStatement = sqlite.prepare<[number], Part>(`select ${selectColumns} from parts where id = ?`);
+  const byIdStatement = sqlite.prepare<[number], Part>(`select ${selectColumns} from parts p where id = ?`);
   const pageStatements = {
-    first: sqlite.prepare<[number], Part>(`select ${selectColumns} from parts order by id limit ?`),
-    after: sqlite.prepare<[number, number], Part>(`select ${selectColumns} from parts where id > ? order by id limit ?`),
+    first: sqlite.prepare<[number], Part>(`select ${selectColumns} from parts p order by id limit ?`),
+    after: sqlite.prepare<[number, number], Part>(`select ${selectColumns} from parts p where id > ? order by id limit ?`),
     modelFirst: sqlite.prepare<[string, number], Part>(
-      `select ${selectColumns} from parts where model_number = ? order by id limit ?`,
+      `select ${selectColumns} from parts p where model_number = ? order by id limit ?`,
     ),
     modelAfter: sqlite.prepare<[string, number, number], Part>(
-      `select ${selectColumns} from parts where model_number = ? and id > ? order by id limit ?`,
+      `select ${selectColumns} from parts p where model_number = ? and id > ? order by id limit ?`,
     ),
   };
-  const insertStatement = sqlite.prepare<[string, string, string, string | null], Part>(
-    `insert into parts (part_number, model_number, name, description) values (?, ?, ?, ?) returning ${selectColumns}`,
+  const insertStatement = sqlite.prepare<[string, string, string, string | null, string], Part>(
+    `insert into parts (part_number, model_number, name, description, part_number_key) values (?, ?, ?, ?, ?)
+     returning ${returningColumns}`,
   );
 
   // Writes run inside an explicit transaction. better-sqlite3's `get()` steps once, then resets the statement
@@ -70,7 +77,13 @@ export function createPartsRepository(db: PartsDatabase) {
   // reset, so a commit that failed (SQLITE_FULL on a full disk, SQLITE_IOERR) was dropped silently: the caller
   // got the row although SQLite had rolled it back. An explicit COMMIT is a statement of its own and throws.
   const insertPart = sqlite.transaction((input: CreatePart) =>
-    insertStatement.get(input.partNumber, input.modelNumber, input.name, input.description ?? null)!,
+    insertStatement.get(
+      input.partNumber,
+      input.modelNumber,
+      input.name,
+      input.description ?? null,
+      partNumberKey(input.partNumber),
+    )!,
   );
   const inTransaction = <T>(work: () => T): T => sqlite.transaction(work)();
 
@@ -89,7 +102,7 @@ export function createPartsRepository(db: PartsDatabase) {
       modelNumber === undefined ? undefined : eq(parts.modelNumber, modelNumber),
       textSearch(query.q),
     );
-    return db.select().from(parts).where(where).orderBy(asc(parts.id)).limit(take).all();
+    return db.select(partColumns).from(parts).where(where).orderBy(asc(parts.id)).limit(take).all();
   }
 
   function rethrowTyped(error: unknown): never {
@@ -118,10 +131,11 @@ export function createPartsRepository(db: PartsDatabase) {
 
     /** Returns undefined when no part has this id. */
     async update(id: number, patch: UpdatePart): Promise<Part | undefined> {
-      const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const values: Partial<NewPartRow> = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       if (Object.keys(values).length === 0) return byIdStatement.get(id);
+      if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
       try {
-        return inTransaction(() => db.update(parts).set(values).where(eq(parts.id, id)).returning().get());
+        return inTransaction(() => db.update(parts).set(values).where(eq(parts.id, id)).returning(partColumns).get());
       } catch (error) {
         return rethrowTyped(error);
       }

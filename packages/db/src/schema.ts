@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** ISO 8601 UTC with milliseconds, produced by SQLite so callers can never set it. */
 const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
@@ -9,6 +9,12 @@ export const parts = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     partNumber: text("part_number").notNull().unique(),
+    /**
+     * `partNumberKey(partNumber)`: part numbers that differ only in case, Unicode compatibility form or
+     * whitespace are the same part. Nullable only because rows stored before this column existed are
+     * backfilled on open, and a row whose key an earlier row already holds keeps NULL (reported, not merged).
+     */
+    partNumberKey: text("part_number_key"),
     modelNumber: text("model_number").notNull(),
     name: text("name").notNull(),
     description: text("description"),
@@ -19,6 +25,7 @@ export const parts = sqliteTable(
       .$onUpdate(() => nowIso),
   },
   (table) => [
+    uniqueIndex("parts_part_number_key_unique").on(table.partNumberKey),
     // Serves `modelNumber = ? AND id > ? ORDER BY id` (filtered keyset pages).
     index("parts_model_number_id_idx").on(table.modelNumber, table.id),
   ],
