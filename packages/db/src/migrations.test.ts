@@ -1,6 +1,6 @@
 /**
  * A database created by the first release (migration 0000 only) opened by this code: the part number keys
- * are backfilled, canonical duplicates are reported and kept.
+ * are backfilled, canonical duplicates are reported and kept, and the search index covers the old rows.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,6 +89,14 @@ describe("migrating a database from the first schema", () => {
     const second = open();
     expect(second.partNumberCollisions).toEqual(collisions);
     expect(dump(second)).toEqual(rows);
+  });
+
+  it("indexes the old rows for search", async () => {
+    createWithFirstMigration(partNumbers);
+    const repository = createPartsRepository(open().db);
+    expect((await repository.list({ limit: 10, q: "ÉCROU" })).items.map((p) => p.id)).toEqual([1, 2, 3, 4]);
+    expect((await repository.list({ limit: 10, q: "pn-1" })).items.map((p) => p.id)).toEqual([1, 2]);
+    expect((await repository.list({ limit: 10, q: "zinc" })).items.map((p) => p.id)).toEqual([1, 3]);
   });
 
   it("a canonical duplicate of a stored part is refused, and a reported row can be resolved by renaming it", async () => {

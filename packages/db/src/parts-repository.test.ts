@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "./connection.ts";
 import { UniqueConstraintError } from "./errors.ts";
-import { createPartsRepository, type Part, type PartsRepository } from "./parts-repository.ts";
+import { createPartsRepository, type ListPartsQuery, type Part, type PartsRepository } from "./parts-repository.ts";
 import type { parts } from "./schema.ts";
 
 let dir: string;
@@ -129,15 +129,6 @@ describe("parts repository", () => {
     expect((await repo.list({ limit: 10, q: "bolt", modelNumber: "B" })).items.map((p) => p.id)).toEqual([2]);
   });
 
-  it("search treats % and _ literally", async () => {
-    await repo.create(part(1, { name: "100% steel" }));
-    await repo.create(part(2, { name: "1000 steel" }));
-    await repo.create(part(3, { name: "a_b" }));
-    await repo.create(part(4, { name: "axb" }));
-    expect((await repo.list({ limit: 10, q: "100%" })).items.map((p) => p.id)).toEqual([1]);
-    expect((await repo.list({ limit: 10, q: "a_b" })).items.map((p) => p.id)).toEqual([3]);
-  });
-
   it("stores SQL and script text verbatim", async () => {
     const name = "'); DROP TABLE parts; -- <script>alert(1)</script>";
     const created = await repo.create(part(1, { name }));
@@ -192,3 +183,126 @@ describe("parts repository: canonical part numbers", () => {
   });
 });
 
+describe("parts repository: search", () => {
+  const ids = async (q: string, extra: Partial<ListPartsQuery> = {}) =>
+    (await repo.list({ limit: 100, q, ...extra })).items.map((p) => p.id);
+  /** FTS5's own check of the index against the parts table (throws SQLITE_CORRUPT_VTAB on a mismatch). */
+  const checkIndex = () => handle.sqlite.prepare("insert into parts_fts (parts_fts, rank) values ('integrity-check', 1)").run();
+
+  it("folds case beyond ASCII but keeps accents significant", async () => {
+    await repo.create(part(1, { name: "ÉCROU M6" }));
+    await repo.create(part(2, { name: "ecrou M6" }));
+    await repo.create(part(3, { name: "Dichtung ÄÖÜ" }));
+    await repo.create(part(4, { name: "dichtung äöü" }));
+    expect(await ids("écrou")).toEqual([1]);
+    expect(await ids("ÉCROU")).toEqual([1]);
+    expect(await ids("ecrou")).toEqual([2]);
+    expect(await ids("äöü")).toEqual([3, 4]);
+    expect(await ids("ÄÖÜ")).toEqual([3, 4]);
+    expect(await ids("aou")).toEqual([]);
+  });
+
+  it("finds substrings anywhere in a word, in any of the four columns", async () => {
+    await repo.create({ partNumber: "HX-4711", modelNumber: "ZX-9", name: "Hexagonal nut", description: "zinc plated" });
+    expect(await ids("agon")).toEqual([1]);
+    expect(await ids("4711")).toEqual([1]);
+    expect(await ids("zx-")).toEqual([1]);
+    expect(await ids("c pla")).toEqual([1]);
+  });
+
+  it("matches an exact substring within one column, never across columns or out of order", async () => {
+    await repo.create({ partNumber: "ABC", modelNumber: "DEF", name: "bolt nut", description: "washer" });
+    expect(await ids("ABCDEF")).toEqual([]);
+    expect(await ids("bolt washer")).toEqual([]);
+    expect(await ids("nut bolt")).toEqual([]);
+    expect(await ids("boltnut")).toEqual([]);
+    expect(await ids("bolt nut")).toEqual([1]);
+  });
+
+  it("treats FTS5 syntax in the text as literal characters", async () => {
+    const names = ['say "hi" now', "abc*", "abcd", "NEAR(bolt nut)", "bolt and nut", "bolt AND nut", "name:bolt", "-bolt OR nut^"];
+    for (const [i, name] of names.entries()) await repo.create(part(i + 1, { name }));
+    expect(await ids('"hi"')).toEqual([1]);
+    expect(await ids('y "h')).toEqual([1]);
+    expect(await ids('"""')).toEqual([]);
+    expect(await ids("abc*")).toEqual([2]);
+    expect(await ids("NEAR(bolt nut)")).toEqual([4]);
+    expect(await ids("bolt AND nut")).toEqual([5, 6]);
+    expect(await ids("name:bolt")).toEqual([7]);
+    expect(await ids("-bolt OR nut^")).toEqual([8]);
+  });
+
+  it("treats %, _ and backslash literally", async () => {
+    await repo.create(part(1, { name: "100% steel" }));
+    await repo.create(part(2, { name: "1000 steel" }));
+    await repo.create(part(3, { name: String.raw`C:\tools\x_y` }));
+    await repo.create(part(4, { name: String.raw`C:/tools/xzy` }));
+    expect(await ids("0% ")).toEqual([1]);
+    expect(await ids("%%%")).toEqual([]);
+    expect(await ids(String.raw`:\t`)).toEqual([3]);
+    expect(await ids(String.raw`\x_`)).toEqual([3]);
+    expect(await ids("x_y")).toEqual([3]);
+    expect(await ids("___")).toEqual([]);
+  });
+
+  it("counts characters, not UTF-16 units: fewer than 3 is a RangeError", async () => {
+    await repo.create(part(1, { name: "🔩🔩🔩 kit" }));
+    expect(await ids("🔩🔩🔩")).toEqual([1]);
+    for (const q of ["", "ab", "🔩🔩", "é\u0301"]) {
+      await expect(repo.list({ limit: 10, q }), JSON.stringify(q)).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+
+  it("pages through matches in id order, with and without a model filter", async () => {
+    for (let n = 1; n <= 30; n++) {
+      await repo.create(part(n, { modelNumber: n % 2 ? "ODD" : "EVEN", name: n % 3 ? "Bolt" : "Nut" }));
+    }
+    const pages = async (query: Omit<ListPartsQuery, "limit" | "afterId">) => {
+      const seen: number[] = [];
+      let afterId: number | undefined;
+      do {
+        const page = await repo.list({ limit: 4, afterId, ...query });
+        seen.push(...page.items.map((p) => p.id));
+        afterId = page.nextAfterId ?? undefined;
+      } while (afterId !== undefined);
+      return seen;
+    };
+    const all = [...Array(30).keys()].map((i) => i + 1);
+    expect(await pages({ q: "bolt" })).toEqual(all.filter((n) => n % 3 !== 0));
+    expect(await pages({ q: "bolt", modelNumber: "ODD" })).toEqual(all.filter((n) => n % 3 !== 0 && n % 2 === 1));
+    expect(await ids("bolt", { afterId: 25, modelNumber: "EVEN" })).toEqual([26, 28]);
+  });
+
+  it("sees creates, updates and deletes at once", async () => {
+    const created = await repo.create(part(1, { name: "Hex bolt", description: "steel" }));
+    expect(await ids("hex")).toEqual([1]);
+    await repo.update(created.id, { name: "Wing nut", description: null });
+    expect(await ids("hex")).toEqual([]);
+    expect(await ids("steel")).toEqual([]);
+    expect(await ids("wing")).toEqual([1]);
+    await repo.update(created.id, { partNumber: "QQ-777" });
+    expect(await ids("PN-0001")).toEqual([]);
+    expect(await ids("qq-7")).toEqual([1]);
+    await repo.delete(created.id);
+    expect(await ids("wing")).toEqual([]);
+    checkIndex();
+  });
+
+  it("a write that fails leaves the index unchanged", async () => {
+    await repo.create(part(1, { name: "First bolt" }));
+    const second = await repo.create(part(2, { name: "Second nut" }));
+    await expect(repo.create({ ...part(3, { name: "Third washer" }), partNumber: "PN-0001" })).rejects.toBeInstanceOf(UniqueConstraintError);
+    await expect(repo.update(second.id, { partNumber: "pn-0001", name: "Renamed" })).rejects.toBeInstanceOf(UniqueConstraintError);
+    expect(() =>
+      handle.sqlite.transaction(() => {
+        handle.sqlite.prepare("delete from parts where id = 1").run();
+        throw new Error("abort");
+      })(),
+    ).toThrow("abort");
+    expect(await ids("washer")).toEqual([]);
+    expect(await ids("renamed")).toEqual([]);
+    expect(await ids("second")).toEqual([2]);
+    expect(await ids("first")).toEqual([1]);
+    checkIndex();
+  });
+});

@@ -1,9 +1,9 @@
-import { and, asc, eq, getTableColumns, gt, or, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { eq, getTableColumns } from "drizzle-orm";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
 import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow, type PartRow } from "./schema.ts";
+import { ftsPhrase } from "./search-query.ts";
 
 // The key is storage's business (uniqueness), not part of a part as callers see it.
 const { partNumberKey: _partNumberKey, ...partColumns } = getTableColumns(parts);
@@ -16,7 +16,10 @@ export interface ListPartsQuery {
   limit: number;
   /** Keyset position: only rows with a larger id are returned. */
   afterId?: number | undefined;
-  /** Case-insensitive substring over part number, model number, name and description. */
+  /**
+   * Case-insensitive (Unicode) substring of part number, model number, name or description; accents are
+   * significant. At least 3 characters (the search index is made of character trigrams).
+   */
   q?: string | undefined;
   modelNumber?: string | undefined;
 }
@@ -25,18 +28,6 @@ export interface PartsPage {
   items: Part[];
   /** The id to pass as `afterId` for the next page, or null on the last page. */
   nextAfterId: number | null;
-}
-
-/** `%` and `_` in user text must match themselves, not act as wildcards. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-function textSearch(q: string): SQL {
-  const pattern = containsPattern(q);
-  const matches = (column: SQLiteColumn) =>
-    sql`${column} like ${pattern} escape '\\'`;
-  return or(matches(parts.partNumber), matches(parts.modelNumber), matches(parts.name), matches(parts.description))!;
 }
 
 /** `p."part_number" as "partNumber", …`: rows come back from SQLite already shaped as `Part`. */
@@ -50,9 +41,9 @@ const returningColumns = selectColumns.replaceAll('p."', '"');
  * Data access for parts. Every function is async so that a networked database (Postgres) can replace
  * SQLite without changing callers. Unique violations surface as `UniqueConstraintError`.
  *
- * The hot paths (byId, unsearched list pages, create) are better-sqlite3 statements prepared once and
- * returning rows under the API's names: measured in bench/README.md, drizzle's per-call query building and
- * row mapping cost more than the query itself for a 100-item page. Search and updates go through drizzle.
+ * The hot paths (byId, list pages, create) are better-sqlite3 statements prepared once and returning rows
+ * under the API's names: measured in bench/README.md, drizzle's per-call query building and row mapping cost
+ * more than the query itself for a 100-item page. Updates go through drizzle.
  */
 export function createPartsRepository(db: PartsDatabase) {
   const sqlite = db.$client;
@@ -65,6 +56,20 @@ export function createPartsRepository(db: PartsDatabase) {
     ),
     modelAfter: sqlite.prepare<[string, number, number], Part>(
       `select ${selectColumns} from parts p where model_number = ? and id > ? order by id limit ?`,
+    ),
+  };
+  // Search walks the trigram index in rowid (= id) order from the keyset position and stops after one page:
+  // the work grows with the rows it has to pass over, not with the catalogue. CROSS JOIN pins the index as
+  // the outer loop (SQLite never reorders a CROSS JOIN); FTS5 serves both `rowid > ?` and `order by rowid`.
+  // With a model filter, matches of other models are passed over: the cost follows the text's matches.
+  const searchStatements = {
+    all: sqlite.prepare<[string, number, number], Part>(
+      `select ${selectColumns} from parts_fts f cross join parts p on p.id = f.rowid
+       where parts_fts match ? and f.rowid > ? order by f.rowid limit ?`,
+    ),
+    model: sqlite.prepare<[string, number, string, number], Part>(
+      `select ${selectColumns} from parts_fts f cross join parts p on p.id = f.rowid
+       where parts_fts match ? and f.rowid > ? and p.model_number = ? order by f.rowid limit ?`,
     ),
   };
   const insertStatement = sqlite.prepare<[string, string, string, string | null, string], Part>(
@@ -89,20 +94,19 @@ export function createPartsRepository(db: PartsDatabase) {
 
   function page(query: ListPartsQuery, take: number): Part[] {
     const { afterId, modelNumber } = query;
-    if (query.q === undefined) {
-      if (modelNumber === undefined) {
-        return afterId === undefined ? pageStatements.first.all(take) : pageStatements.after.all(afterId, take);
-      }
-      return afterId === undefined
-        ? pageStatements.modelFirst.all(modelNumber, take)
-        : pageStatements.modelAfter.all(modelNumber, afterId, take);
+    if (query.q !== undefined) {
+      // Ids start at 1, so 0 is "from the start".
+      const match = ftsPhrase(query.q);
+      return modelNumber === undefined
+        ? searchStatements.all.all(match, afterId ?? 0, take)
+        : searchStatements.model.all(match, afterId ?? 0, modelNumber, take);
     }
-    const where = and(
-      afterId === undefined ? undefined : gt(parts.id, afterId),
-      modelNumber === undefined ? undefined : eq(parts.modelNumber, modelNumber),
-      textSearch(query.q),
-    );
-    return db.select(partColumns).from(parts).where(where).orderBy(asc(parts.id)).limit(take).all();
+    if (modelNumber === undefined) {
+      return afterId === undefined ? pageStatements.first.all(take) : pageStatements.after.all(afterId, take);
+    }
+    return afterId === undefined
+      ? pageStatements.modelFirst.all(modelNumber, take)
+      : pageStatements.modelAfter.all(modelNumber, afterId, take);
   }
 
   function rethrowTyped(error: unknown): never {

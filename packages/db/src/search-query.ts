@@ -1,0 +1,18 @@
+/** Fewest characters a search can have: the index is made of character trigrams. */
+export const minSearchLength = 3;
+
+/**
+ * The user's text as one FTS5 string, so operators in it (`AND`, `NEAR`, `*`, `-`, column filters,
+ * parentheses) are inert. With the trigram tokenizer a string is a phrase of consecutive trigrams, i.e. an
+ * exact substring within one column, as `LIKE '%q%'` was.
+ *
+ * Throws RangeError for fewer than 3 characters (code points): no trigram can be formed, and FTS5 would
+ * silently match nothing. The API refuses such input before it gets here.
+ */
+export function ftsPhrase(q: string): string {
+  const length = [...q].length;
+  if (length < minSearchLength) {
+    throw new RangeError(`a search needs at least ${minSearchLength} characters, got ${length}`);
+  }
+  return `"${q.replaceAll('"', '""')}"`;
+}
