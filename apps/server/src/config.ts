@@ -41,6 +41,10 @@ export const ServerConfig = z.object({
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** A client must finish sending its whole request (headers and body) within this. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** New API requests get 503 while the mean event-loop delay exceeds this (health probes still answer). */
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).default(500),
+  /** New API requests get 503 while the V8 heap in use exceeds this; default 80% of the heap limit. */
+  MAX_HEAP_USED_MB: z.coerce.number().int().min(16).optional(),
   /** How long in-flight requests may take to finish after SIGTERM. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

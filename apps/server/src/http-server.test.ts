@@ -124,9 +124,9 @@ describe("authentication failures", () => {
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="parts"');
   });
 
-  it("a non-Bearer scheme → 401 invalid_request", async () => {
+  it("a non-Bearer scheme → 400 invalid_request (RFC 6750 §3.1)", async () => {
     const response = await fetch(`${base}/trpc/parts.list`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(400);
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="parts", error="invalid_request"/);
   });
 
@@ -220,6 +220,67 @@ describe("slow clients", () => {
     clearInterval(drip);
     clearTimeout(giveUp);
     expect(response).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
+
+function getWithHeaders(path: string, headers: Record<string, string | string[]>): Promise<{ status: number; headers: Json; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { headers }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("hardening", () => {
+  it("two Authorization headers → 400 invalid_request, even when both carry the same valid token", async () => {
+    for (const second of [`Bearer ${writeToken}`, `Bearer ${readToken}`]) {
+      const response = await getWithHeaders("/trpc/parts.list", { authorization: [`Bearer ${writeToken}`, second] });
+      expect(response.status).toBe(400);
+      expect(response.headers["www-authenticate"]).toMatch(/error="invalid_request", error_description="more than one Authorization header"/);
+    }
+  });
+
+  it("every answer says no-store and nosniff", async () => {
+    for (const path of ["/trpc/parts.list", "/trpc/parts.byId?input=%7B%22id%22%3A9%7D", "/healthz", "/nowhere"]) {
+      const response = await getWithHeaders(path, { authorization: `Bearer ${readToken}` });
+      expect(response.headers["cache-control"], path).toBe("no-store");
+      expect(response.headers["x-content-type-options"], path).toBe("nosniff");
+    }
+  });
+
+  it("a body with 60,000 unknown keys gets a short error naming the first problem", async () => {
+    const body = JSON.stringify({ ...part(1), ...Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`key${i}`, i])) });
+    const response = await fetch(`${base}/trpc/parts.create`, { method: "POST", headers: { authorization: `Bearer ${writeToken}`, "content-type": "application/json" }, body });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(text.length).toBeLessThan(2048);
+    expect(JSON.parse(text).error.message).toMatch(/^input: Unrecognized keys: "key0", "key1", .*…$/);
+  });
+});
+
+describe("overload", () => {
+  async function restartWith(loadShedder: { overloaded: boolean; retryAfterSeconds: number }) {
+    await app.close(1000);
+    database = openDatabase(join(dir, "parts.db"));
+    const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+    app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: createLogger("silent"), loadShedder });
+    base = await app.listen(0, "127.0.0.1");
+  }
+
+  it("while overloaded, API requests get 503 + Retry-After and the probes still answer; afterwards it serves again", async () => {
+    const shedder = { overloaded: true, retryAfterSeconds: 2 };
+    await restartWith(shedder);
+    const refused = await call("query", "parts.list", {}, readToken);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("2");
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    shedder.overloaded = false;
+    expect((await call("query", "parts.list", {}, readToken)).status).toBe(200);
   });
 });
 

@@ -2,18 +2,42 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DatabaseHandle } from "@parts/db";
-import { appRouter, authResponseHeaders, createContext, type RequestFacts, type ContextDeps } from "@parts/router";
+import {
+  appRouter,
+  authResponseHeaders,
+  createContext,
+  enforceRequestBudget,
+  requestLimits,
+  type ContextDeps,
+  type PendingCall,
+  type RequestFacts,
+} from "@parts/router";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "./logger.ts";
 import { createLeanTrpcHandler } from "./lean-trpc-handler.ts";
+import type { LoadShedder } from "./load-shedder.ts";
 
-export const maxBodyBytes = 1024 * 1024;
-export const maxBatchCalls = 50;
+export const { maxBodyBytes, maxBatchCalls } = requestLimits;
+
+/** Every value of the Authorization header: node:http keeps only the first of repeated ones. */
+function authorizationOf(req: IncomingMessage): string | string[] | undefined {
+  const raw = req.rawHeaders;
+  let values: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === "authorization") (values ??= []).push(raw[i + 1]!);
+  }
+  return values?.length === 1 ? values[0] : values;
+}
+
+/** Headers on every answer: API responses are per caller and JSON only. */
+const commonHeaders = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;
 
 export interface PartsServerOptions extends ContextDeps {
   database: Pick<DatabaseHandle, "ping" | "close">;
   logger: Logger;
+  /** Refuses new API requests (503 + Retry-After) while the process is overloaded; health probes always answer. */
+  loadShedder?: Pick<LoadShedder, "overloaded" | "retryAfterSeconds">;
   /** Slow clients (slow-loris) are cut off after these. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -33,7 +57,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * The standalone adapter was chosen over fastify: no extra dependencies, and fewer layers per request.
  */
 export function createPartsServer(options: PartsServerOptions) {
-  const { logger, database, verifier } = options;
+  const { logger, database, verifier, loadShedder } = options;
   const facts = new WeakMap<IncomingMessage, RequestFacts>();
   let stopping = false;
 
@@ -42,7 +66,12 @@ export function createPartsServer(options: PartsServerOptions) {
     basePath: "/trpc/",
     maxBodySize: maxBodyBytes,
     maxBatchSize: maxBatchCalls,
-    createContext: (req: IncomingMessage) => createContext(options, { authorization: req.headers.authorization, facts: facts.get(req) }),
+    // The request's budget is checked before the context exists, so an over-budget batch runs no procedure.
+    createContext: (req: IncomingMessage, calls: readonly PendingCall[]) => {
+      const context = () => createContext(options, { authorization: authorizationOf(req), facts: facts.get(req) });
+      const budget = enforceRequestBudget(calls);
+      return budget ? budget.then(context) : context();
+    },
     responseHeaders: authResponseHeaders,
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
@@ -52,7 +81,7 @@ export function createPartsServer(options: PartsServerOptions) {
   const lean = options.leanPath === false ? () => undefined : createLeanTrpcHandler(trpcOptions);
   const trpc = createHTTPHandler({
     ...trpcOptions,
-    createContext: ({ req }) => trpcOptions.createContext(req),
+    createContext: ({ req, info }) => trpcOptions.createContext(req, info.calls),
     responseMeta: ({ errors }) => ({ headers: trpcOptions.responseHeaders(errors) }),
   });
 
@@ -62,8 +91,11 @@ export function createPartsServer(options: PartsServerOptions) {
       sendJson(res, 503, { error: "server is shutting down" }, { connection: "close" });
       return;
     }
-    if (url.startsWith("/trpc/")) return lean(req, res) ?? trpc(req, res);
     if (url === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (loadShedder?.overloaded && url !== "/readyz") {
+      return sendJson(res, 503, { error: "server overloaded; retry later" }, { "retry-after": String(loadShedder.retryAfterSeconds) });
+    }
+    if (url.startsWith("/trpc/")) return lean(req, res) ?? trpc(req, res);
     if (url === "/readyz") {
       const checks = { database: database.ping(), issuerKeys: await verifier.ready() };
       return sendJson(res, checks.database && checks.issuerKeys ? 200 : 503, checks);
@@ -83,6 +115,7 @@ export function createPartsServer(options: PartsServerOptions) {
     const requestFacts: RequestFacts = {};
     facts.set(req, requestFacts);
     res.setHeader("x-request-id", requestId);
+    for (const [name, value] of Object.entries(commonHeaders)) res.setHeader(name, value);
     res.once("finish", () => {
       const path = (req.url ?? "").split("?")[0]!;
       logger.info(

@@ -69,7 +69,7 @@ function send(origin: string, exchange: Exchange): Promise<Answer> {
 
 /** What a caller can observe, with creation times (which differ by milliseconds between the servers) masked. */
 function observable(answer: Answer) {
-  const pick = ["content-type", "www-authenticate", "vary", "allow"] as const;
+  const pick = ["content-type", "www-authenticate", "vary", "allow", "cache-control", "x-content-type-options"] as const;
   return {
     status: answer.status,
     headers: Object.fromEntries(pick.map((name) => [name, answer.headers[name]])),
@@ -145,6 +145,12 @@ describe("plain JSON calls and batches: the lean path answers exactly as tRPC's 
     ["a batch whose input is an array", () => ({ method: "GET", path: `/trpc/parts.byId,parts.byId?batch=1&input=${encodeURIComponent('[{"id":1},{"id":2}]')}`, headers: auth(readToken) })],
     ["an upper-case JSON content-type", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), "content-type": "Application/JSON" }, body: part(31) })],
     ["a batch with one input missing", () => ({ method: "GET", path: `/trpc/parts.byId,parts.list?batch=1&input=${encodeURIComponent('{"1":{"limit":1}}')}`, headers: auth(readToken) })],
+    ["a batch over the row budget (413 for every call)", () => ({ method: "GET", path: batchOf("parts.list", Array.from({ length: 3 }, () => ({ limit: 100 }))), headers: auth(readToken) })],
+    ["a batch over the search budget", () => ({ method: "GET", path: batchOf("parts.list", Array.from({ length: 11 }, () => ({ limit: 1, q: "bolt" }))), headers: auth(readToken) })],
+    ["an over-budget batch without a token (budget first)", () => ({ method: "GET", path: batchOf("parts.list", Array.from({ length: 3 }, () => ({ limit: 100 }))) })],
+    ["a batch at the row budget", () => ({ method: "GET", path: batchOf("parts.list", [{ limit: 100 }, { limit: 100 }]), headers: auth(readToken) })],
+    ["a batch over budget with unreadable input", () => ({ method: "GET", path: "/trpc/parts.list,parts.list?batch=1&input=%7Bnope", headers: auth(readToken) })],
+    ["a validation error with many unknown keys", () => ({ method: "POST", path: "/trpc/parts.create", headers: { ...auth(writeToken), ...json }, body: JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))) })],
   ];
 
   it.each(leanCases)("%s", async (_name, exchange) => {
@@ -175,6 +181,17 @@ describe("everything else goes to the adapter", () => {
   it.each(fallbackCases)("%s", async (_name, exchange) => {
     const answer = await compare(exchange());
     expect(tookLeanPath(answer)).toBe(false);
+  });
+});
+
+describe("the request budget on the streaming path", () => {
+  it("refuses an over-budget streamed batch before any call runs", async () => {
+    const path = batchOf("parts.list", Array.from({ length: 3 }, () => ({ limit: 100 })));
+    const answer = await send(lean, { method: "GET", path, headers: { ...auth(readToken), "trpc-accept": "application/jsonl" } });
+    expect(tookLeanPath(answer)).toBe(false);
+    const lines = answer.body.trim().split("\n");
+    expect(answer.body).not.toContain('"items"');
+    expect(lines.join("\n").match(/PAYLOAD_TOO_LARGE/g)).toHaveLength(3);
   });
 });
 

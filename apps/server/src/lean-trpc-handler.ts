@@ -11,13 +11,23 @@ import {
 import { getHTTPStatusCode, getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { TRPCResponse } from "@trpc/server/rpc";
 
+/** One call as `createContext` sees it before any procedure runs (the part of tRPC's `info.calls` used here). */
+export interface PendingCall {
+  path: string;
+  getRawInput(): Promise<unknown>;
+}
+
 export interface LeanTrpcHandlerOptions<TContext> {
   router: AnyTRPCRouter;
   /** Where procedures are mounted, with both slashes: `/trpc/`. */
   basePath: string;
   maxBodySize: number;
   maxBatchSize: number;
-  createContext(req: IncomingMessage): TContext;
+  /**
+   * tRPC's `createContext`, given what the adapter's `info.calls` gives (each call's path and raw input); it may
+   * throw to refuse the whole request, and then every call answers that error, as in the adapter.
+   */
+  createContext(req: IncomingMessage, calls: readonly PendingCall[]): TContext | Promise<TContext>;
   /** Extra response headers for the errors of a response (tRPC's `responseMeta` headers). */
   responseHeaders(errors: readonly TRPCError[]): Record<string, string>;
   onError?(failure: { error: TRPCError; path: string; type: TRPCProcedureType; input: unknown }): void;
@@ -95,10 +105,19 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
   async function answer(req: IncomingMessage, res: ServerResponse, call: LeanCall) {
     const { type } = call;
     const inputs = inputsOf(call);
-    const ctx = options.createContext(req);
+    const rawInputOf = (index: number) => async () => (await inputs.read())[index];
+    let ctx: TContext | undefined;
+    let contextError: unknown;
+    try {
+      const made = options.createContext(req, call.paths.map((path, index) => ({ path, getRawInput: rawInputOf(index) })));
+      ctx = made instanceof Promise ? await made : made;
+    } catch (cause) {
+      contextError = cause;
+    }
     const callOne = async (path: string, index: number): Promise<[TRPCResponse, TRPCError | undefined]> => {
       try {
-        const getRawInput = async () => (await inputs.read())[index];
+        if (contextError !== undefined) throw contextError;
+        const getRawInput = rawInputOf(index);
         const data: unknown = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: index });
         return [{ result: { data } }, undefined];
       } catch (cause) {

@@ -3,6 +3,7 @@ import { createPartsRepository, openDatabase } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
 import { createPartsServer } from "./http-server.ts";
+import { createLoadShedder, defaultMaxHeapUsedBytes } from "./load-shedder.ts";
 import { createLogger } from "./logger.ts";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
@@ -38,6 +39,10 @@ const app = createPartsServer({
   verifier,
   parts: createPartsRepository(database.db),
   logger,
+  loadShedder: createLoadShedder({
+    maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: config.MAX_HEAP_USED_MB === undefined ? defaultMaxHeapUsedBytes() : config.MAX_HEAP_USED_MB * 1024 * 1024,
+  }),
   headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
   requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
 });

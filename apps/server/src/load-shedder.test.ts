@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createLoadShedder, type LoadShedder } from "./load-shedder.ts";
+
+let shedder: LoadShedder | undefined;
+afterEach(() => shedder?.stop());
+
+const blockFor = (ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+};
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("load shedder", () => {
+  it("is not overloaded while the event loop turns freely", async () => {
+    shedder = createLoadShedder({ maxEventLoopDelayMs: 200, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER, sampleIntervalMs: 60_000 });
+    await tick(100);
+    shedder.sample();
+    expect(shedder.overloaded).toBe(false);
+    expect(shedder.state().eventLoopDelayMs).toBeLessThan(200);
+  });
+
+  it("sheds after the event loop was blocked longer than the threshold, and recovers in the next window", async () => {
+    shedder = createLoadShedder({ maxEventLoopDelayMs: 50, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER, sampleIntervalMs: 60_000 });
+    await tick(30);
+    blockFor(400);
+    await tick(20);
+    shedder.sample();
+    expect(shedder.overloaded).toBe(true);
+    expect(shedder.state().eventLoopDelayMs).toBeGreaterThan(50);
+    await tick(150);
+    shedder.sample();
+    expect(shedder.overloaded).toBe(false);
+  });
+
+  it("sheds while the heap in use is over its limit", () => {
+    shedder = createLoadShedder({ maxEventLoopDelayMs: 10_000, maxHeapUsedBytes: 1024, sampleIntervalMs: 60_000 });
+    shedder.sample();
+    expect(shedder.overloaded).toBe(true);
+    expect(shedder.state().heapUsedBytes).toBeGreaterThan(1024);
+  });
+
+  it("asks refused callers to wait at least a second", () => {
+    shedder = createLoadShedder({ maxEventLoopDelayMs: 100, maxHeapUsedBytes: 1, sampleIntervalMs: 250 });
+    expect(shedder.retryAfterSeconds).toBe(1);
+  });
+});
