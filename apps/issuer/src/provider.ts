@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import Provider, { errors, type Configuration, type JWKS } from "oidc-provider";
 import type { IssuerDb } from "./database.ts";
 import { createAdapterFactory } from "./adapter.ts";
+import { validateClientMetadata } from "./client-policy.ts";
 import { signingAlg } from "./keys.ts";
 import { applyScopePolicy, knownScopes } from "./scopes.ts";
 import { generateSecret, secretMatches } from "./secrets.ts";
@@ -23,13 +24,6 @@ const clientDefaults: Configuration["clientDefaults"] = {
   response_types: [],
   token_endpoint_auth_method: "client_secret_basic",
 };
-
-/** Registered clients must say which scopes they may request: a client without one could request all. */
-function validateClientMetadata(_ctx: unknown, key: string, value: unknown): void {
-  if (key === "scope" && (typeof value !== "string" || value.trim() === "")) {
-    throw new errors.InvalidClientMetadata("scope is required (space-separated, from: " + knownScopes.join(" ") + ")");
-  }
-}
 
 export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Configuration {
   const { audience, accessTokenTtl, registrationToken } = settings;

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
 import { basic, registrationToken, requestToken, startTestIssuer, tempDir } from "./testing.ts";
@@ -14,6 +15,20 @@ afterAll(async () => {
 });
 
 const metadata = { client_name: "Inventory sync", scope: "parts:read", grant_types: ["client_credentials"] };
+
+type KeyType = "rsa" | "ec" | "ed25519" | "x25519";
+
+function privateJwk(type: KeyType, options: object = {}): Record<string, unknown> {
+  const { privateKey } = generateKeyPairSync(type as "ec", options as { namedCurve: string });
+  return privateKey.export({ format: "jwk" }) as Record<string, unknown>;
+}
+
+function publicJwk(type: KeyType, options: object = {}): Record<string, unknown> {
+  const { publicKey } = generateKeyPairSync(type as "ec", options as { namedCurve: string });
+  return publicKey.export({ format: "jwk" }) as Record<string, unknown>;
+}
+
+const keyClient = (keys: object[]) => ({ ...metadata, token_endpoint_auth_method: "private_key_jwt", jwks: { keys } });
 
 async function register(body: unknown, token?: string) {
   const response = await fetch(`${issuer.url}/reg`, {
@@ -62,6 +77,46 @@ describe("dynamic client registration (RFC 7591)", () => {
     expect((await register({ ...metadata, scope: "parts:admin" }, registrationToken)).body.error).toBe("invalid_client_metadata");
   });
 
+  it("rejects openid, which oidc-provider itself would accept as a scope", async () => {
+    const { status, body } = await register({ ...metadata, scope: "parts:read openid" }, registrationToken);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: "invalid_client_metadata", error_description: "scope openid is not supported (supported: parts:read parts:write)" });
+  });
+
+  it.each([
+    ["an RSA modulus that is no key", { kty: "RSA", n: "AA", e: "AQAB" }, "jwks.keys[0] is a 0-bit RSA key; between 2048 and 8192 bits are allowed"],
+    ["an EC point that is not on the curve", { kty: "EC", crv: "P-256", x: "AA", y: "AA" }, "jwks.keys[0] is not a valid EC public key"],
+    ["a 1024-bit RSA key", publicJwk("rsa", { modulusLength: 1024 }), "jwks.keys[0] is a 1024-bit RSA key; between 2048 and 8192 bits are allowed"],
+    ["an EC key on secp256k1", publicJwk("ec", { namedCurve: "secp256k1" }), "jwks.keys[0] uses an unsupported EC curve: allowed are P-256, P-384 and P-521"],
+    ["an X25519 key", publicJwk("x25519"), "jwks.keys[0] has an unsupported key type: allowed are RSA (2048 bits or more), EC P-256/P-384/P-521 and OKP Ed25519"],
+    ["a symmetric key", { kty: "oct", k: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0" }, 'jwks.keys[0] contains private key material ("k"); register public keys only'],
+    ["a private RSA key", privateJwk("rsa", { modulusLength: 2048 }), 'jwks.keys[0] contains private key material ("d"); register public keys only'],
+    ["a private EC key", privateJwk("ec", { namedCurve: "P-256" }), 'jwks.keys[0] contains private key material ("d"); register public keys only'],
+  ])("rejects a private_key_jwt client whose jwks holds %s", async (_name, jwk, description) => {
+    const { status, body } = await register(keyClient([jwk]), registrationToken);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: "invalid_client_metadata", error_description: description });
+  });
+
+  it("accepts RSA 2048, EC P-256/P-384/P-521 and Ed25519 public keys", async () => {
+    const keys = [
+      publicJwk("rsa", { modulusLength: 2048 }),
+      publicJwk("ec", { namedCurve: "P-256" }),
+      publicJwk("ec", { namedCurve: "P-384" }),
+      publicJwk("ec", { namedCurve: "P-521" }),
+      publicJwk("ed25519"),
+    ];
+    const { status, body } = await register(keyClient(keys), registrationToken);
+    expect(status).toBe(201);
+    expect((body.jwks as { keys: unknown[] }).keys).toHaveLength(5);
+  });
+
+  it("rejects jwks_uri: the issuer fetches no client-named URLs", async () => {
+    const { status, body } = await register({ ...metadata, token_endpoint_auth_method: "private_key_jwt", jwks_uri: "https://internal.example/keys" }, registrationToken);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: "invalid_client_metadata", error_description: "jwks_uri is not supported; register the public keys inline as jwks" });
+  });
+
   it("is closed (404) when the issuer has no registration token", async () => {
     const closed = await startTestIssuer(`${dir.path}/closed.db`, { registrationToken: undefined });
     try {
@@ -74,8 +129,8 @@ describe("dynamic client registration (RFC 7591)", () => {
 });
 
 describe("client management (RFC 7592)", () => {
-  it("reads, updates and deletes a registered client; the deleted client gets no more tokens", async () => {
-    const created = (await register(metadata, registrationToken)).body;
+  it("reads, narrows and deletes a registered client; the deleted client gets no more tokens", async () => {
+    const created = (await register({ ...metadata, scope: "parts:read parts:write" }, registrationToken)).body;
     const uri = created.registration_client_uri as string;
     const clientId = created.client_id as string;
     const secret = created.client_secret as string;
@@ -90,14 +145,14 @@ describe("client management (RFC 7592)", () => {
     const updated = await manage("PUT", uri, read.body.registration_access_token as string, {
       client_id: clientId,
       client_name: "Inventory sync v2",
-      scope: "parts:read parts:write",
+      scope: "parts:read",
       grant_types: ["client_credentials"],
     });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ client_name: "Inventory sync v2", scope: "parts:read parts:write" });
+    expect(updated.body).toMatchObject({ client_name: "Inventory sync v2", scope: "parts:read" });
     expect(updated.body).not.toHaveProperty("client_secret");
     const afterUpdate = await requestToken(issuer.url, { grant_type: "client_credentials" }, basic(clientId, secret));
-    expect(afterUpdate.body.scope).toBe("parts:read parts:write");
+    expect(afterUpdate.body.scope).toBe("parts:read");
 
     const removed = await manage("DELETE", uri, updated.body.registration_access_token as string);
     expect(removed.status).toBe(204);
@@ -111,5 +166,69 @@ describe("client management (RFC 7592)", () => {
     const read = await manage("GET", created.registration_client_uri as string, "not-the-registration-access-token");
     expect(read.status).toBe(401);
     expect(read.body.error).toBe("invalid_token");
+  });
+
+  it("refuses an update that widens scope; the stored client and its tokens keep the old scope", async () => {
+    const created = (await register(metadata, registrationToken)).body;
+    const uri = created.registration_client_uri as string;
+    const clientId = created.client_id as string;
+    const rat = created.registration_access_token as string;
+
+    const widened = await manage("PUT", uri, rat, { ...metadata, client_id: clientId, scope: "parts:read parts:write" });
+    expect(widened.status).toBe(400);
+    expect(widened.body).toEqual({
+      error: "invalid_client_metadata",
+      error_description: "scope cannot be widened by a client update: parts:write is not in the client's current scope (only the issuer's operator can grant it)",
+    });
+
+    const stored = await manage("GET", uri, rat);
+    expect(stored.status).toBe(200);
+    expect(stored.body.scope).toBe("parts:read");
+    const token = await requestToken(issuer.url, { grant_type: "client_credentials" }, basic(clientId, created.client_secret as string));
+    expect(token.body.scope).toBe("parts:read");
+    const asked = await requestToken(issuer.url, { grant_type: "client_credentials", scope: "parts:write" }, basic(clientId, created.client_secret as string));
+    expect(asked.body.error).toBe("invalid_scope");
+  });
+
+  it("refuses an update that adds a grant type", async () => {
+    const created = (await register(metadata, registrationToken)).body;
+    const update = { ...metadata, client_id: created.client_id, grant_types: ["client_credentials", "refresh_token"] };
+    const { status, body } = await manage("PUT", created.registration_client_uri as string, created.registration_access_token as string, update);
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      error: "invalid_client_metadata",
+      error_description: "grant_types cannot be widened by a client update: refresh_token is not among the client's current grant types",
+    });
+  });
+
+  it("refuses an update that changes token_endpoint_auth_method", async () => {
+    const created = (await register(keyClient([publicJwk("ed25519")]), registrationToken)).body;
+    const update = { ...metadata, client_id: created.client_id, token_endpoint_auth_method: "client_secret_basic" };
+    const { status, body } = await manage("PUT", created.registration_client_uri as string, created.registration_access_token as string, update);
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      error: "invalid_client_metadata",
+      error_description: "token_endpoint_auth_method cannot be changed by a client update (it is private_key_jwt)",
+    });
+    expect(body).not.toHaveProperty("client_secret");
+  });
+
+  it("lets a private_key_jwt client replace its keys, checked as at registration", async () => {
+    const created = (await register(keyClient([publicJwk("ed25519")]), registrationToken)).body;
+    const uri = created.registration_client_uri as string;
+    const replacement = publicJwk("ec", { namedCurve: "P-256" });
+
+    const rotated = await manage("PUT", uri, created.registration_access_token as string, { ...keyClient([replacement]), client_id: created.client_id });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.jwks).toEqual({ keys: [replacement] });
+
+    const weak = await manage("PUT", uri, rotated.body.registration_access_token as string, {
+      ...keyClient([publicJwk("rsa", { modulusLength: 1024 })]),
+      client_id: created.client_id,
+    });
+    expect(weak.status).toBe(400);
+    expect(weak.body.error).toBe("invalid_client_metadata");
+    const stored = await manage("GET", uri, rotated.body.registration_access_token as string);
+    expect(stored.body.jwks).toEqual({ keys: [replacement] });
   });
 });
