@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import Provider, { errors, type Configuration, type JWKS } from "oidc-provider";
 import type { IssuerDb } from "./database.ts";
 import { createAdapterFactory } from "./adapter.ts";
+import { createAssertionCheck } from "./client-assertion.ts";
 import { validateClientMetadata } from "./client-policy.ts";
 import { signingAlg } from "./keys.ts";
 import { applyScopePolicy, knownScopes } from "./scopes.ts";
@@ -17,6 +18,9 @@ export interface ProviderSettings {
   /** Trust X-Forwarded-* from a TLS-terminating proxy in front of the issuer. */
   proxy?: boolean;
 }
+
+/** Seconds of clock difference tolerated in client assertions (and any other JWT oidc-provider checks). */
+const clockTolerance = 15;
 
 /** Only client-credentials machine clients exist here; no redirect URIs, no end-user flows. */
 const clientDefaults: Configuration["clientDefaults"] = {
@@ -39,6 +43,8 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
     // client_secret_jwt is left out: it needs the plain secret as an HMAC key, and secrets are stored hashed.
     clientAuthMethods: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
     extraClientMetadata: { properties: ["scope"], validator: validateClientMetadata },
+    clockTolerance,
+    assertJwtClientAuthClaimsAndHeader: createAssertionCheck(clockTolerance),
     // No browser sessions exist, but oidc-provider wants signing keys for its cookies.
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     features: {
