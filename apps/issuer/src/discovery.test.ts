@@ -38,6 +38,14 @@ describe("metadata", () => {
     },
   );
 
+  it("advertises no sender-constrained tokens: neither DPoP nor mTLS certificate binding", async () => {
+    const { body } = await getJson("/.well-known/oauth-authorization-server");
+    expect(body.token_endpoint).toBe(`${issuer.url}/token`);
+    for (const member of ["dpop_signing_alg_values_supported", "tls_client_certificate_bound_access_tokens", "mtls_endpoint_aliases"]) {
+      expect(body, member).not.toHaveProperty(member);
+    }
+  });
+
   it("publishes two RS256 public keys (signing and next) with kids and no private parts", async () => {
     const { status, body } = await getJson("/jwks");
     expect(status).toBe(200);

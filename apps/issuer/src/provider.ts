@@ -4,6 +4,7 @@ import type { IssuerDb } from "./database.ts";
 import { createAdapterFactory } from "./adapter.ts";
 import { createAssertionCheck } from "./client-assertion.ts";
 import { validateClientMetadata } from "./client-policy.ts";
+import { refuseDpop } from "./dpop.ts";
 import { signingAlg } from "./keys.ts";
 import { applyScopePolicy, knownScopes } from "./scopes.ts";
 import { generateSecret, secretMatches } from "./secrets.ts";
@@ -53,6 +54,9 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
       introspection: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       revocation: { enabled: false },
+      // Tokens are plain Bearer tokens: the parts API checks no proof of possession.
+      dPoP: { enabled: false },
+      mTLS: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       registration: {
@@ -84,11 +88,13 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
 
 /**
  * An oidc-provider instance for this issuer. Client secrets are compared against their stored SHA-256
- * hash: oidc-provider has no hook for that, so the Client model's comparison is replaced.
+ * hash: oidc-provider has no hook for that, so the Client model's comparison is replaced. The DPoP
+ * refusal is a request filter for what its configuration does not cover.
  */
 export function createProvider(db: IssuerDb, settings: ProviderSettings): Provider {
   const provider = new Provider(settings.issuer, buildConfiguration(db, settings));
   provider.proxy = settings.proxy ?? false;
+  provider.use(refuseDpop);
   const clientModel = provider.Client.prototype as unknown as { compareClientSecret(actual: string): boolean };
   clientModel.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return secretMatches(this.clientSecret, actual);

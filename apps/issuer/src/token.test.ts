@@ -2,7 +2,8 @@ import { Writable } from "node:stream";
 import { createPartsRepository, openDatabase } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { createPartsServer, type PartsServer } from "@parts/server";
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { randomUUID } from "node:crypto";
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
@@ -37,6 +38,14 @@ afterAll(async () => {
 });
 
 const clientCredentials = (scope?: string) => ({ grant_type: "client_credentials", ...(scope !== undefined ? { scope } : {}) });
+
+/** A real RFC 9449 proof for a token request, as a DPoP-capable client would send. */
+async function dpopProof(htu: string): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair("ES256");
+  return new SignJWT({ htm: "POST", htu, jti: randomUUID(), iat: Math.floor(Date.now() / 1000) })
+    .setProtectedHeader({ alg: "ES256", typ: "dpop+jwt", jwk: await exportJWK(publicKey) })
+    .sign(privateKey);
+}
 
 describe("client_credentials token", () => {
   it("is an RFC 9068 JWT access token for the API audience, without the client sending resource", async () => {
@@ -110,6 +119,30 @@ describe("token endpoint errors", () => {
     const { status, body } = await requestToken(issuer.url, clientCredentials("openid"), basic(reader.clientId, reader.clientSecret));
     expect(status).toBe(400);
     expect(body.error).toBe("invalid_scope");
+  });
+
+  it("requested with a DPoP proof is refused with invalid_request, not issued as a DPoP or silently Bearer token", async () => {
+    const response = await fetch(`${issuer.url}/token`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: basic(reader.clientId, reader.clientSecret),
+        dpop: await dpopProof(`${issuer.url}/token`),
+      },
+      body: new URLSearchParams(clientCredentials("parts:read")),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(await response.json()).toEqual({
+      error: "invalid_request",
+      error_description: "DPoP is not supported: this issuer issues Bearer tokens only; send the token request without a DPoP header",
+    });
+  });
+
+  it("never carries a cnf (proof-of-possession) claim", async () => {
+    const { body } = await requestToken(issuer.url, clientCredentials("parts:read"), basic(reader.clientId, reader.clientSecret));
+    expect(body.token_type).toBe("Bearer");
+    expect(decodeJwt(body.access_token!)).not.toHaveProperty("cnf");
   });
 
   it("other grant types are unsupported_grant_type", async () => {
