@@ -16,6 +16,27 @@ export const IssuerUrl = z
   .refine((value) => new URL(value).pathname === "/" && !new URL(value).search, "must have no path or query")
   .transform((value) => value.replace(/\/$/, ""));
 
+/** A browser origin as browsers send it: `scheme://host[:port]`, lower-case, no default port, path or slash. */
+export function isOrigin(value: string): boolean {
+  const url = URL.parse(value);
+  return url !== null && (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+}
+
+export const CorsOrigin = z.string().refine(isOrigin, "must be an origin like https://app.example or http://localhost:5173");
+
+/** Comma-separated exact origins; blank entries are ignored, any other non-origin is an error naming it. */
+export const CorsOrigins = z.string().transform((value, ctx) => {
+  const origins = value.split(",").map((origin) => origin.trim()).filter(Boolean);
+  const invalid = origins.filter((origin) => !isOrigin(origin));
+  if (invalid.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `not an origin (scheme://host[:port], no path or trailing slash): ${invalid.map((origin) => JSON.stringify(origin)).join(", ")}`,
+    });
+  }
+  return origins;
+});
+
 export const IssuerConfig = z
   .object({
     ISSUER_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -28,6 +49,8 @@ export const IssuerConfig = z
     ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(3600),
     /** Initial access token for RFC 7591 registration; registration is closed when unset. */
     REGISTRATION_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Browser origins allowed CORS access to the issuer; none (CORS closed) when unset. */
+    ISSUER_CORS_ORIGINS: CorsOrigins.default([]),
     /** PEM files; with an https ISSUER_URL and no certificate, a TLS-terminating proxy is assumed. */
     ISSUER_TLS_CERT_FILE: z.string().min(1).optional(),
     ISSUER_TLS_KEY_FILE: z.string().min(1).optional(),

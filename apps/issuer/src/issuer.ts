@@ -5,7 +5,7 @@ import type Provider from "oidc-provider";
 import pino from "pino";
 import { purgeExpired } from "./adapter.ts";
 import { createClientAdmin, type ClientSummary } from "./clients.ts";
-import { IssuerUrl } from "./config.ts";
+import { CorsOrigin, IssuerUrl } from "./config.ts";
 import { openIssuerDatabase, type IssuerDatabase } from "./database.ts";
 import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
 import { installHooks } from "./provider-hooks.ts";
@@ -26,6 +26,8 @@ export interface StartIssuerOptions {
   /** Enables RFC 7591/7592 registration guarded by this initial access token; closed when unset. */
   registrationToken?: string;
   logger?: pino.Logger;
+  /** Exact browser origins (`https://app.example`) that get CORS headers; none by default. */
+  corsOrigins?: readonly string[];
   /** Serve https directly with this PEM certificate and key (otherwise an https issuer sits behind a TLS proxy). */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -70,6 +72,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const host = options.host ?? "127.0.0.1";
   const audience = options.audience ?? "api://parts";
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
+  const corsOrigins = (options.corsOrigins ?? []).map((origin) => CorsOrigin.parse(origin));
   const database: IssuerDatabase = openIssuerDatabase(options.databaseFile);
   const { db } = database;
 
@@ -94,6 +97,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       registrationToken: options.registrationToken,
       keys,
       proxy: url.startsWith("https:") && !options.tls,
+      corsOrigins,
     });
     installHooks(next, logger);
     provider = next;

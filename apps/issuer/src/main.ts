@@ -22,6 +22,7 @@ const issuer = await startIssuer({
   audience: config.AUDIENCE,
   accessTokenTtl: config.ACCESS_TOKEN_TTL,
   registrationToken: config.REGISTRATION_TOKEN,
+  corsOrigins: config.ISSUER_CORS_ORIGINS,
   logger,
   ...(config.ISSUER_TLS_CERT_FILE && config.ISSUER_TLS_KEY_FILE
     ? { tls: { cert: readFileSync(config.ISSUER_TLS_CERT_FILE), key: readFileSync(config.ISSUER_TLS_KEY_FILE) } }

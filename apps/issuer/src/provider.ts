@@ -4,6 +4,7 @@ import type { IssuerDb } from "./database.ts";
 import { createAdapterFactory } from "./adapter.ts";
 import { createAssertionCheck } from "./client-assertion.ts";
 import { validateClientMetadata } from "./client-policy.ts";
+import { corsPolicy } from "./cors.ts";
 import { refuseDpop } from "./dpop.ts";
 import { signingAlg } from "./keys.ts";
 import { applyScopePolicy, knownScopes } from "./scopes.ts";
@@ -18,6 +19,8 @@ export interface ProviderSettings {
   keys: JWKS["keys"];
   /** Trust X-Forwarded-* from a TLS-terminating proxy in front of the issuer. */
   proxy?: boolean;
+  /** Exact browser origins allowed CORS access; none by default. */
+  corsOrigins?: readonly string[];
 }
 
 /** Seconds of clock difference tolerated in client assertions (and any other JWT oidc-provider checks). */
@@ -46,6 +49,7 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
     extraClientMetadata: { properties: ["scope"], validator: validateClientMetadata },
     clockTolerance,
     assertJwtClientAuthClaimsAndHeader: createAssertionCheck(clockTolerance),
+    clientBasedCORS: corsPolicy(settings.corsOrigins ?? []).clientBasedCORS,
     // No browser sessions exist, but oidc-provider wants signing keys for its cookies.
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     features: {
@@ -88,12 +92,13 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
 
 /**
  * An oidc-provider instance for this issuer. Client secrets are compared against their stored SHA-256
- * hash: oidc-provider has no hook for that, so the Client model's comparison is replaced. The DPoP
- * refusal is a request filter for what its configuration does not cover.
+ * hash: oidc-provider has no hook for that, so the Client model's comparison is replaced. The CORS gate
+ * and the DPoP refusal are request filters for what its configuration does not cover.
  */
 export function createProvider(db: IssuerDb, settings: ProviderSettings): Provider {
   const provider = new Provider(settings.issuer, buildConfiguration(db, settings));
   provider.proxy = settings.proxy ?? false;
+  provider.use(corsPolicy(settings.corsOrigins ?? []).corsGate);
   provider.use(refuseDpop);
   const clientModel = provider.Client.prototype as unknown as { compareClientSecret(actual: string): boolean };
   clientModel.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
