@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { decodeProtectedHeader } from "jose";
+import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { startTestIssuer, tempDir, tokenFor } from "./testing.ts";
+import { registrationToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
 
 const run = promisify(execFile);
 const dir = tempDir();
@@ -42,5 +42,19 @@ describe("operator CLI", () => {
       if (signedWith !== kid) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(signedWith).toBe(kid);
+  }, 30_000);
+
+  it("widens a registered client's scope, which the client itself cannot", async () => {
+    const registered = (await (
+      await fetch(`${issuer.url}/reg`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${registrationToken}` },
+        body: JSON.stringify({ client_name: "Registered", scope: "parts:read" }),
+      })
+    ).json()) as { client_id: string; client_secret: string };
+    const updated = await cli("clients", "set-scope", registered.client_id, "--scope", "parts:read parts:write");
+    expect(updated).toMatchObject({ clientId: registered.client_id, scope: "parts:read parts:write" });
+    const token = await tokenFor(issuer.url, registered.client_id, registered.client_secret, "parts:write");
+    expect(decodeJwt(token).scope).toBe("parts:write");
   }, 30_000);
 });

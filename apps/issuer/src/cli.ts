@@ -8,6 +8,8 @@ const usage = `usage: pnpm --filter @parts/issuer cli <command>
   clients create --name "Billing service" --scope "parts:read" [--json]
                                      prints the client id and secret (the secret is shown only this once)
   clients list [--json]
+  clients set-scope <client-id> --scope "parts:read parts:write"
+                                     replaces the client's allowed scopes (a client can only narrow its own)
   clients delete <client-id>
   clients rotate-secret <client-id>  prints the new secret once; the old one stops working at once
   keys rotate                        the published next key starts signing, a new next key is published; the old public key stays published for one token TTL
@@ -42,6 +44,12 @@ try {
     case "clients list": {
       const clients = await admin.clients.list();
       print(clients.map((c) => `${c.clientId}  ${c.authMethod.padEnd(19)}  ${c.scope.padEnd(22)}  ${c.name}`).join("\n") || "(no clients)", clients);
+      break;
+    }
+    case "clients set-scope": {
+      if (!argument || !values.scope) fail('clients set-scope needs a client id and --scope "parts:read parts:write"');
+      const updated = await admin.clients.setScope(argument, values.scope);
+      print(`${updated.clientId}  scope: ${updated.scope}`, updated);
       break;
     }
     case "clients delete": {

@@ -44,6 +44,15 @@ export class ClientAdminError extends Error {
   }
 }
 
+function summarize(client: ClientMetadata): ClientSummary {
+  return {
+    clientId: client.client_id,
+    name: typeof client.client_name === "string" ? client.client_name : "",
+    scope: client.scope ?? "",
+    authMethod: client.token_endpoint_auth_method ?? "client_secret_basic",
+  };
+}
+
 /**
  * Operator-side client management (the CLI and `RunningIssuer.clients`). Writes go through the same adapter
  * as registration, so secrets are hashed the same way; metadata is validated by oidc-provider's own
@@ -79,15 +88,7 @@ export function createClientAdmin(db: IssuerDb, provider: () => Provider) {
 
     async list(): Promise<ClientSummary[]> {
       const rows = db.select({ payload: oidcPayloads.payload }).from(oidcPayloads).where(eq(oidcPayloads.model, "Client")).all();
-      return rows.map((row) => {
-        const client = JSON.parse(row.payload) as ClientMetadata;
-        return {
-          clientId: client.client_id,
-          name: typeof client.client_name === "string" ? client.client_name : "",
-          scope: client.scope ?? "",
-          authMethod: client.token_endpoint_auth_method ?? "client_secret_basic",
-        };
-      });
+      return rows.map((row) => summarize(JSON.parse(row.payload) as ClientMetadata));
     },
 
     /** Removes the client and its registration access tokens; true if it existed. */
@@ -102,6 +103,18 @@ export function createClientAdmin(db: IssuerDb, provider: () => Provider) {
           .run();
         return changes > 0;
       });
+    },
+
+    /**
+     * Replaces a client's allowed scopes, widening included: the operator's counterpart to an RFC 7592
+     * update, which may only narrow them. Validated (without a request) like any other client.
+     */
+    async setScope(clientId: string, scope: string): Promise<ClientSummary> {
+      const current = (await adapter.find(clientId)) as ClientMetadata | undefined;
+      if (!current) throw new ClientAdminError("client_not_found", `no client with id ${clientId}`);
+      const metadata = validate({ ...current, scope: parseScope(scope).join(" ") });
+      await adapter.upsert(clientId, { ...current, scope: metadata.scope });
+      return summarize({ ...current, scope: metadata.scope });
     },
 
     /** Issues a new secret; the old one stops working at once. */

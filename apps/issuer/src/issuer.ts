@@ -43,6 +43,7 @@ export interface RunningIssuer {
       jwks?: { keys: object[] };
     }): Promise<{ clientId: string; clientSecret?: string }>;
     list(): Promise<ClientSummary[]>;
+    setScope(clientId: string, scope: string): Promise<ClientSummary>;
     delete(clientId: string): Promise<boolean>;
     rotateSecret(clientId: string): Promise<{ clientId: string; clientSecret: string }>;
   };
