@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { openDatabase } from "@parts/db";
+import { openDatabase, partNumberKey } from "@parts/db";
 
 const handle = openDatabase(process.env.DATABASE_FILE ?? "./floor.db");
 const { sqlite } = handle;
@@ -17,7 +17,7 @@ const byId = sqlite.prepare(`select ${columns} from parts where id = ?`);
 const firstPage = sqlite.prepare(`select ${columns} from parts order by id limit ?`);
 const nextPage = sqlite.prepare(`select ${columns} from parts where id > ? order by id limit ?`);
 const insert = sqlite.prepare(
-  `insert into parts (part_number, model_number, name, description) values (?, ?, ?, ?) returning ${columns}`,
+  `insert into parts (part_number, part_number_key, model_number, name, description) values (?, ?, ?, ?, ?) returning ${columns}`,
 );
 
 type Row = Record<string, unknown>;
@@ -65,7 +65,8 @@ function mutation(path: string, req: IncomingMessage, res: ServerResponse) {
     if (path !== "parts.create") return send(res, 404, "{}");
     const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string | null | undefined>;
     try {
-      send(res, 200, ok(insert.get(body.partNumber, body.modelNumber, body.name, body.description ?? null)));
+      // The server's storage work too: the canonical key under its unique index (and the search index's trigger).
+      send(res, 200, ok(insert.get(body.partNumber, partNumberKey(body.partNumber ?? ""), body.modelNumber, body.name, body.description ?? null)));
     } catch {
       send(res, 409, '{"error":{"message":"conflict","code":-32009}}');
     }

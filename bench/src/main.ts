@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTokenProvider } from "@parts/client";
-import { openDatabase } from "@parts/db";
+import { openDatabase, partNumberKey } from "@parts/db";
 import { signingAlg, startIssuer } from "@parts/issuer";
 import pino from "pino";
 import type { LoadSummary } from "./load-worker.ts";
@@ -17,15 +17,16 @@ import type { ClientResult, VerifyResult } from "./micro.ts";
 import { freePort, hasTaskset, nodeOnCore, runOnCore, sampleRss, stop, waitForHttp } from "./processes.ts";
 import { evaluate, markdownReport, type RunReport, type ScenarioResult } from "./report.ts";
 import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind } from "./scenarios.ts";
+import type { SearchBenchResult } from "./search.ts";
 
 const quick = process.argv.includes("--quick");
-// `--only=byId,create,fresh,verify,client`: a subset while working on one target; results go to results/only.*.
+// `--only=byId,create,fresh,verify,client,search`: a subset while working on one target; results go to results/only.*.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const selected = (part: string) => only === undefined || only.includes(part);
 const settings = quick
-  ? { duration: 1, rounds: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000 }
+  ? { duration: 1, rounds: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000, searchRows: 20_000, searchIterations: 5 }
   : // poolSize exceeds the server verifier's 1,000-token cache, so a cycled pool never hits it.
-    { duration: 5, rounds: 3, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, clientWarmupSeconds: 3, seedRows: 10_000 };
+    { duration: 5, rounds: 3, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, clientWarmupSeconds: 3, seedRows: 10_000, searchRows: 100_000, searchIterations: 21 };
 const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
@@ -43,12 +44,13 @@ const failures: string[] = [];
 function seed(file: string): void {
   const handle = openDatabase(file);
   const insert = handle.sqlite.prepare(
-    "insert into parts (part_number, model_number, name, description, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+    "insert into parts (part_number, part_number_key, model_number, name, description, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
   );
   handle.sqlite.transaction(() => {
     for (let n = 1; n <= settings.seedRows; n++) {
       const at = new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString();
-      insert.run(`PN-${String(n).padStart(6, "0")}`, `M-${n % 50}`, `Part ${n}`, n % 3 === 0 ? null : `Seeded part number ${n}`, at, at);
+      const partNumber = `PN-${String(n).padStart(6, "0")}`;
+      insert.run(partNumber, partNumberKey(partNumber), `M-${n % 50}`, `Part ${n}`, n % 3 === 0 ? null : `Seeded part number ${n}`, at, at);
     }
   })();
   handle.close();
@@ -150,6 +152,7 @@ async function main(): Promise<RunReport> {
   const ratios: Record<string, number> = {};
   let verify: VerifyResult[] = [];
   let client: ClientResult | undefined;
+  let search: SearchBenchResult | undefined;
   let pool = { size: 0, perSec: 0 };
   try {
     await waitForHttp(`${floorOrigin}/healthz`, floor);
@@ -199,6 +202,12 @@ async function main(): Promise<RunReport> {
         await runOnCore(loadCore, [src("./micro.ts"), "client", JSON.stringify({ seconds: settings.clientSeconds, warmupSeconds: settings.clientWarmupSeconds, origin: apiOrigin, issuer: issuer.url, clientId, clientSecret })]),
       ) as ClientResult;
     }
+    if (selected("search")) {
+      log(`micro-benchmark: search over ${settings.searchRows.toLocaleString("en")} parts, FTS5 index vs the old LIKE scan (core 0) …`);
+      const args = { rows: settings.searchRows, iterations: settings.searchIterations, dir: work };
+      search = JSON.parse(await runOnCore(serverCore, [src("./search.ts"), JSON.stringify(args)])) as SearchBenchResult;
+      for (const s of search.scenarios.filter((s) => !s.samePage)) failures.push(`search "${s.name}": the index and the old scan returned different pages`);
+    }
   } finally {
     await stop(floor);
     await stop(api);
@@ -219,6 +228,7 @@ async function main(): Promise<RunReport> {
     ratios,
     verify,
     client,
+    search,
     failures,
   };
 }

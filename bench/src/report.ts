@@ -1,6 +1,7 @@
 /** Targets of issue 6 and the Markdown report. */
 import type { LoadSummary } from "./load-worker.ts";
 import type { ClientResult, VerifyResult } from "./micro.ts";
+import type { SearchBenchResult } from "./search.ts";
 
 export interface ScenarioResult extends LoadSummary {
   serverRssPeakMb: number;
@@ -25,6 +26,7 @@ export interface RunReport {
   ratios: Record<string, number>;
   verify: VerifyResult[];
   client: ClientResult | undefined;
+  search: SearchBenchResult | undefined;
   failures: string[];
 }
 
@@ -105,8 +107,33 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
     lines.push("| ---: | ---: | ---: | ---: | ---: | ---: |");
     lines.push(`| ${n0(c.typedCallsPerSec)} | ${n0(c.rawFetchCallsPerSec)} | ${n0(c.typedMeanUs)} | ${n0(c.rawMeanUs)} | ${(c.overhead * 100).toFixed(1)}% | ${c.tokenRequestsPer1000Calls.toFixed(2)} |`);
   }
+  if (report.search) lines.push("", ...searchReport(report.search));
   lines.push("", "### Targets", "", "| target | measured | met |", "| --- | --- | :---: |");
   for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`);
   if (report.failures.length > 0) lines.push("", "### Failures", "", ...report.failures.map((f) => `- ${f}`));
   return lines.join("\n") + "\n";
+}
+
+/** Milliseconds with 3 significant digits: search times run from ~0.03 ms to tens of ms. */
+const msPrecise = (v: number) => (v >= 10 ? v.toFixed(1) : v.toPrecision(2));
+
+function searchReport(search: SearchBenchResult): string[] {
+  const lines = [
+    `### Search, ${search.rows.toLocaleString("en")} parts: FTS5 trigram index vs the old LIKE scan (one core, in process)`,
+    "",
+    `Median time per \`parts.list\` query (first page of ${search.scenarios[0]?.pageSize ?? 20}) over ${search.iterations} alternating iterations; ` +
+      `"old" is the query the repository ran before the index. Catalogue inserted in ${search.seedSeconds.toFixed(1)} s; ` +
+      `database ${search.databaseMb.toFixed(0)} MB, of which the index ${search.indexMb === null ? "?" : search.indexMb.toFixed(0)} MB.`,
+    "",
+    "| scenario | q | matching rows | old ms | new ms | old / new | same page |",
+    "| --- | --- | ---: | ---: | ---: | ---: | :---: |",
+  ];
+  for (const s of search.scenarios) {
+    const q = s.q.length > 24 ? `${s.q.slice(0, 21)}… (${[...s.q].length} chars)` : s.q;
+    const filter = s.modelNumber === undefined ? "" : `, modelNumber ${s.modelNumber}`;
+    lines.push(
+      `| ${s.name} | \`${q.replaceAll("|", "\\|")}\`${filter} | ${s.matches} | ${msPrecise(s.oldMs)} | ${msPrecise(s.newMs)} | ${x(s.speedup)} | ${s.samePage ? "yes" : "**no**"} |`,
+    );
+  }
+  return lines;
 }
