@@ -236,6 +236,8 @@ export function describeFailure(error: unknown): { code: number; message: string
       case "CONFLICT":
         return { code: ExitCode.api, message: `conflict: ${e.message}; part and model numbers must be unique` };
       case "BAD_REQUEST": {
+        // A malformed Authorization header is an RFC 6750 invalid_request: a 400, but an authentication failure.
+        if (data.authError) return { code: ExitCode.auth, message: `unauthorized (${data.authError}): ${e.message}` };
         const fields = Object.entries(data.zodError?.fieldErrors ?? {}).map(([field, messages]) => `${field}: ${(messages as string[]).join(", ")}`);
         const form = data.zodError?.formErrors ?? [];
         const details = [...form, ...fields].join("; ");
