@@ -27,7 +27,7 @@ export interface IssuerProcess {
 }
 
 /** Starts the real issuer (`apps/issuer/src/main.ts`, oidc-provider) as a process on `port`. */
-export async function startIssuerProcess(options: { port: number; databaseFile: string; audience?: string; ttl?: number }): Promise<IssuerProcess> {
+export async function startIssuerProcess(options: { port: number; databaseFile: string; audience?: string; ttl?: number; env?: Record<string, string> }): Promise<IssuerProcess> {
   const child = spawn(process.execPath, ["--import", tsxLoader, issuerMain], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -36,6 +36,7 @@ export async function startIssuerProcess(options: { port: number; databaseFile: 
       AUDIENCE: options.audience ?? "api://parts",
       ACCESS_TOKEN_TTL: String(options.ttl ?? 600),
       LOG_LEVEL: "info",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
