@@ -26,6 +26,11 @@ try {
   logger.fatal({ file: config.DATABASE_FILE, code: typeof code === "string" ? code : undefined, reason: String(message) }, "cannot open database");
   process.exit(1);
 }
+// Rows stored before part numbers were compared case- and width-insensitively that now collide are kept as they
+// are, never merged: an operator renames or deletes them (SECURITY.md, "Text rules").
+for (const collision of database.partNumberCollisions) {
+  logger.warn(collision, "part number collides with another part's under the canonical comparison; rename or delete one of them");
+}
 const verifier = createTokenVerifier({
   issuer: config.ISSUER,
   audience: config.AUDIENCE,

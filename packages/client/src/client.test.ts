@@ -109,6 +109,24 @@ describe("token reuse", () => {
   });
 });
 
+describe("the server's request budget", () => {
+  it("sends concurrent list pages one request each, so 30 full pages are served where one batch of them would be refused", async () => {
+    const fetch = countingFetch();
+    const parts = client({ fetch });
+    const pages = await Promise.all(Array.from({ length: 30 }, () => parts.parts.list.query({ limit: 100 })));
+    expect(pages).toHaveLength(30);
+    expect(fetch.apiRequests).toBe(30);
+  });
+
+  it("still batches other calls alongside list pages", async () => {
+    const fetch = countingFetch();
+    const parts = client({ fetch });
+    await Promise.all([parts.parts.list.query({ limit: 100 }), ...Array.from({ length: 10 }, () => parts.health.query())]);
+    // the page alone, the first other call of the tick at once, the remaining nine in one batch
+    expect(fetch.apiRequests).toBe(3);
+  });
+});
+
 describe("authentication failures", () => {
   it("rejects a wrong secret with a typed invalid_client error that does not contain the secret", async () => {
     const secret = "wrong-secret-value-0123456789";

@@ -13,6 +13,8 @@ import { createTokenProvider, type FetchLike, type TokenProvider, type TokenProv
 
 /** The server rejects batches of more than 50 calls; the link splits larger batches. */
 export const maxBatchItems = 50;
+/** Sent one request per call, never batched (see the split link). */
+const unbatchedPath = "parts.list";
 
 export type PartsClient = TRPCClient<AppRouter>;
 
@@ -96,7 +98,9 @@ export function createPartsClient(config: PartsClientConfig): PartsClient {
         },
       }),
       splitLink({
-        condition: createFirstCallOfTick(),
+        // List pages travel alone: a page may be 100 rows and the server refuses requests over its row budget
+        // (200), so batching them could turn calls that are each fine into a refused batch.
+        condition: ((firstCallOfTick) => (op: Operation) => op.path === unbatchedPath || firstCallOfTick())(createFirstCallOfTick()),
         // Not httpLink: with one call in flight it costs ~200 µs more CPU per call (see singleRequestLink).
         true: singleRequestLink({ ...transport, headers: ({ op }) => authorizationFor([op]) }),
         false: httpBatchLink({

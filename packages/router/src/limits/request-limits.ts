@@ -10,7 +10,7 @@ export const requestLimits = {
   /** Rows one request may return in total: the sum of its list calls' limits plus one per other call. */
   maxRowsPerRequest: 200,
   /** `parts.list` calls with `q` in one request. */
-  maxSearchesPerRequest: 10,
+  maxSearchesPerRequest: 5,
   /** Rows per list page. */
   maxPageSize: 100,
   /** `q` length in characters: trigram search needs 3; 100 covers any part number, name or phrase. */
