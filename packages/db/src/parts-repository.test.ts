@@ -129,6 +129,31 @@ describe("parts repository", () => {
     expect((await repo.list({ limit: 10, q: "bolt", modelNumber: "B" })).items.map((p) => p.id)).toEqual([2]);
   });
 
+  it("bounds how many matches of other models a filtered search page passes over, and still pages through every match once", async () => {
+    const capped = createPartsRepository(handle.db, { searchScanLimit: 3 });
+    // 12 bolts; every fourth is model A, the others model B: three of four matches are passed over.
+    for (let n = 1; n <= 12; n++) await capped.create(part(n, { modelNumber: n % 4 === 0 ? "A" : "B", name: `Bolt ${n}` }));
+    await capped.create(part(13, { modelNumber: "A", name: "Nut" }));
+    const pages: number[][] = [];
+    let afterId: number | undefined;
+    for (let guard = 0; guard < 20; guard++) {
+      const page = await capped.list({ limit: 2, q: "bolt", modelNumber: "A", afterId });
+      pages.push(page.items.map((p) => p.id));
+      if (page.nextAfterId === null) break;
+      afterId = page.nextAfterId;
+    }
+    expect(pages.flat()).toEqual([4, 8, 12]);
+    // short pages (fewer than the limit, some empty) carry on instead of ending the walk
+    expect(pages.length).toBeGreaterThan(2);
+    expect(pages.some((ids) => ids.length < 2)).toBe(true);
+  });
+
+  it("ends a filtered search with a null cursor when the matches run out before the scan bound", async () => {
+    const capped = createPartsRepository(handle.db, { searchScanLimit: 100 });
+    for (let n = 1; n <= 5; n++) await capped.create(part(n, { modelNumber: n === 2 ? "A" : "B", name: `Bolt ${n}` }));
+    expect(await capped.list({ limit: 10, q: "bolt", modelNumber: "A" })).toMatchObject({ items: [{ id: 2 }], nextAfterId: null });
+  });
+
   it("stores SQL and script text verbatim", async () => {
     const name = "'); DROP TABLE parts; -- <script>alert(1)</script>";
     const created = await repo.create(part(1, { name }));
