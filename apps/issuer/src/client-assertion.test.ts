@@ -1,27 +1,19 @@
 import { createHash, randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from "jose";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { requestToken, startTestIssuer, tempDir } from "./testing.ts";
+import { capturedLogger, requestToken, startTestIssuer, tempDir } from "./testing.ts";
 
 const dir = tempDir();
 const file = `${dir.path}/issuer.db`;
-const logLines: string[] = [];
-const sink = new Writable({
-  write(chunk, _encoding, done) {
-    logLines.push(String(chunk));
-    done();
-  },
-});
+const { lines: logLines, logger } = capturedLogger();
 let issuer: RunningIssuer;
 let clientId: string;
 let privateKey: CryptoKey;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(file, { logger: pino({ level: "info" }, sink) });
+  issuer = await startTestIssuer(file, { logger });
   const pair = await generateKeyPair("ES256");
   privateKey = pair.privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), alg: "ES256", use: "sig" };

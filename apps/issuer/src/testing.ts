@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import pino from "pino";
 import { startIssuer, type RunningIssuer, type StartIssuerOptions } from "./issuer.ts";
 
@@ -8,6 +9,18 @@ import { startIssuer, type RunningIssuer, type StartIssuerOptions } from "./issu
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), "parts-issuer-"));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A logger whose JSON lines are kept for assertions (e.g. that no secret is logged). */
+export function capturedLogger(level = "info"): { lines: string[]; logger: pino.Logger } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level }, sink) };
 }
 
 export const registrationToken = "test-registration-token-0123456789abcdef";

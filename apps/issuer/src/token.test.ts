@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { createPartsRepository, openDatabase } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { createPartsServer, type PartsServer } from "@parts/server";
@@ -7,23 +6,17 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT }
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { basic, requestToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
+import { basic, capturedLogger, requestToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
 
 const dir = tempDir();
-const logLines: string[] = [];
-const sink = new Writable({
-  write(chunk, _encoding, done) {
-    logLines.push(String(chunk));
-    done();
-  },
-});
+const { lines: logLines, logger } = capturedLogger();
 let issuer: RunningIssuer;
 let reader: { clientId: string; clientSecret: string };
 let parts: PartsServer;
 let partsUrl: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(`${dir.path}/issuer.db`, { accessTokenTtl: 600, logger: pino({ level: "info" }, sink) });
+  issuer = await startTestIssuer(`${dir.path}/issuer.db`, { accessTokenTtl: 600, logger });
   const created = await issuer.clients.create({ name: "Reader", scope: "parts:read" });
   reader = { clientId: created.clientId, clientSecret: created.clientSecret! };
   const database = openDatabase(`${dir.path}/parts.db`);
