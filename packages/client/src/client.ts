@@ -98,8 +98,8 @@ export function createPartsClient(config: PartsClientConfig): PartsClient {
         },
       }),
       splitLink({
-        // List pages travel alone: a page may be 100 rows and the server refuses requests over its row budget
-        // (200), so batching them could turn calls that are each fine into a refused batch.
+        // List pages travel alone: the server's row budget per request is one full page, so batching pages
+        // could turn calls that are each fine into a refused batch.
         condition: ((firstCallOfTick) => (op: Operation) => op.path === unbatchedPath || firstCallOfTick())(createFirstCallOfTick()),
         // Not httpLink: with one call in flight it costs ~200 µs more CPU per call (see singleRequestLink).
         true: singleRequestLink({ ...transport, headers: ({ op }) => authorizationFor([op]) }),

@@ -69,9 +69,9 @@ describe("body and batch limits", () => {
     expect(found.body.result.data.items).toEqual([]);
   });
 
-  it("accepts a batch of exactly 50 calls within the 200-row budget (control)", async () => {
+  it("accepts a batch of exactly 50 calls within the 100-row budget (control)", async () => {
     const paths = Array.from({ length: 50 }, () => "parts.list").join(",");
-    const input = encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [i, { limit: 4 }]))));
+    const input = encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [i, { limit: 2 }]))));
     const response = await fetch(`${server.url}/trpc/${paths}?batch=1&input=${input}`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     expect((await response.json()) as unknown[]).toHaveLength(50);

@@ -52,12 +52,13 @@ describe("request cost", () => {
 describe("enforceRequestBudget", () => {
   it("returns no promise and reads no input for requests without list calls", () => {
     const calls = Array.from({ length: requestLimits.maxBatchCalls }, (_, id) => call("parts.byId", { id }));
+    expect(requestLimits.maxBatchCalls).toBeLessThanOrEqual(requestLimits.maxRowsPerRequest);
     expect(enforceRequestBudget(calls)).toBeUndefined();
     expect(calls.every((c) => c.reads === 0)).toBe(true);
   });
 
   it("accepts a request exactly at the row budget", async () => {
-    const pages = Array.from({ length: requestLimits.maxRowsPerRequest / 100 }, () => list({ limit: 100 }));
+    const pages = Array.from({ length: requestLimits.maxRowsPerRequest / 50 }, () => list({ limit: 50 }));
     expect(await refusal(pages)).toBeUndefined();
   });
 
@@ -69,7 +70,7 @@ describe("enforceRequestBudget", () => {
   });
 
   it("refuses one row over the budget", async () => {
-    const error = await refusal([list({ limit: 100 }), list({ limit: 100 }), call("parts.byId", { id: 1 })]);
+    const error = await refusal([list({ limit: requestLimits.maxRowsPerRequest }), call("parts.byId", { id: 1 })]);
     expect(error?.code).toBe("PAYLOAD_TOO_LARGE");
   });
 

@@ -7,8 +7,11 @@ export const requestLimits = {
   maxBodyBytes: 1024 * 1024,
   /** Calls in one batch; more are refused with 400 before any runs. */
   maxBatchCalls: 50,
-  /** Rows one request may return in total: the sum of its list calls' limits plus one per other call. */
-  maxRowsPerRequest: 200,
+  /**
+   * Rows one request may return in total: the sum of its list calls' limits plus one per other call. One full
+   * page: a batch may not multiply what a single call may return.
+   */
+  maxRowsPerRequest: 100,
   /** `parts.list` calls with `q` in one request. */
   maxSearchesPerRequest: 5,
   /** Rows per list page. */
