@@ -11,6 +11,17 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": "off",
+      // apps/* are entry points (a main, its environment, its CLI): nothing imports them, not even another app.
+      // Libraries live in packages/, test support in tooling/. Spawning an app as a process is fine.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@parts/server", "@parts/issuer", "@parts/launcher", "@parts/server/*", "@parts/issuer/*", "@parts/launcher/*"], message: "apps are entry points: import the package they are built on (packages/*)." },
+            { group: ["**/apps/**"], message: "apps are entry points: import the package they are built on (packages/*)." },
+          ],
+        },
+      ],
     },
   },
 );

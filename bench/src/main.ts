@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTokenProvider } from "@parts/client";
 import { openDatabase, partNumberKey } from "@parts/db";
-import { signingAlg, startIssuer } from "@parts/issuer";
+import { signingAlg, startIssuer } from "@parts/authorization-server";
 import pino from "pino";
 import type { LoadSummary } from "./load-worker.ts";
 import type { ClientResult, VerifyResult } from "./micro.ts";

@@ -7,7 +7,7 @@
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from "node:crypto";
 import { createPartsClient, createTokenProvider } from "@parts/client";
 import { createTokenVerifier } from "@parts/router";
-import { startTestIssuer } from "@parts/router/testing";
+import { startFakeIssuer } from "@parts/fake-issuer";
 import { importJWK, jwtVerify } from "jose";
 import { byIdPath } from "./scenarios.ts";
 
@@ -57,7 +57,7 @@ const nodeAlg: Record<string, { digest: string | null; dsaEncoding?: "ieee-p1363
 async function verifyBench(seconds: number, count: number): Promise<VerifyResult[]> {
   const results: VerifyResult[] = [];
   for (const alg of ["RS256", "ES256", "EdDSA"]) {
-    const issuer = await startTestIssuer({ alg });
+    const issuer = await startFakeIssuer({ alg });
     const tokens = await Promise.all(Array.from({ length: count }, () => issuer.sign()));
     const jwk = issuer.keys[0]!.publicJwk;
     const key = await importJWK(jwk, alg);

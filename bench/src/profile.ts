@@ -1,14 +1,14 @@
 /**
  * `pnpm --filter @parts/bench profile <kind> [seconds]`: runs the real server under `node --cpu-prof` on core 0,
  * drives one scenario from core 1, and prints the top self-time functions and packages. Tokens come from
- * `startTestIssuer` (RS256, same as the real issuer) so a profile needs no issuer database.
+ * `startFakeIssuer` (RS256, same as the real issuer) so a profile needs no issuer database.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "@parts/db";
-import { startTestIssuer } from "@parts/router/testing";
+import { startFakeIssuer } from "@parts/fake-issuer";
 import { freePort, nodeOnCore, runOnCore, stop, waitForHttp } from "./processes.ts";
 import type { RequestKind } from "./scenarios.ts";
 
@@ -24,7 +24,7 @@ handle.sqlite.transaction(() => {
 })();
 handle.close();
 
-const issuer = await startTestIssuer({ alg: "RS256" });
+const issuer = await startFakeIssuer({ alg: "RS256" });
 const port = await freePort();
 const server = nodeOnCore(0, ["--cpu-prof", `--cpu-prof-dir=${work}`, fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
   env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "info" },

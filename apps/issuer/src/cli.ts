@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { openIssuerAdmin } from "./admin.ts";
-import { ClientAdminError } from "./clients.ts";
+import { ClientAdminError, openIssuerAdmin } from "@parts/authorization-server";
 
 const usage = `usage: pnpm --filter @parts/issuer cli <command>
 

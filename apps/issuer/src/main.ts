@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { loadConfig } from "./config.ts";
-import { startIssuer } from "./issuer.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, startIssuer } from "@parts/authorization-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 

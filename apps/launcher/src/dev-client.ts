@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { openIssuerAdmin } from "@parts/issuer";
+import { openIssuerAdmin } from "@parts/authorization-server";
 
 export const devScope = "parts:read parts:write";
 

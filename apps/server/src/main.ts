@@ -2,9 +2,7 @@ import { existsSync } from "node:fs";
 import { createPartsRepository, openDatabase } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
-import { createPartsServer } from "./http-server.ts";
-import { createLoadShedder, defaultMaxHeapUsedBytes } from "./load-shedder.ts";
-import { createLogger } from "./logger.ts";
+import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes } from "@parts/api-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 

@@ -3,7 +3,7 @@ import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@parts/router";
 import { createFirstCallOfTick, createPartsClient } from "./client.ts";
 import { TokenRequestError, tokenRequestErrorOf } from "./errors.ts";
-import { countingFetch, startStack, type Stack } from "./testing/stack.ts";
+import { countingFetch, startStack, type Stack } from "@parts/test-stack";
 
 let stack: Stack;
 

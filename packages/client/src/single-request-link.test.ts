@@ -4,7 +4,7 @@ import { createTRPCClient, httpLink, TRPCClientError, type TRPCClient } from "@t
 import type { AppRouter } from "@parts/router";
 import { createPartsClient, isConnectionLostError } from "./client.ts";
 import { singleRequestLink } from "./single-request-link.ts";
-import { countingFetch, startStack, type Stack } from "./testing/stack.ts";
+import { countingFetch, startStack, type Stack } from "@parts/test-stack";
 import { createTokenProvider, type FetchLike, type TokenProvider } from "./token-provider.ts";
 
 let stack: Stack;

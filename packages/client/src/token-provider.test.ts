@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createPartsClient } from "./client.ts";
 import { TokenRequestError } from "./errors.ts";
 import { createTokenProvider, refreshMarginMs } from "./token-provider.ts";
-import { countingFetch, startApi, startStack, type Stack } from "./testing/stack.ts";
+import { countingFetch, startApi, startStack, type Stack } from "@parts/test-stack";
 
 const stacks: Stack[] = [];
 async function stackWith(options: { accessTokenTtl?: number } = {}): Promise<Stack> {

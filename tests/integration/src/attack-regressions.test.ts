@@ -5,12 +5,12 @@
  */
 import { request as httpRequest } from "node:http";
 import { requestLimits } from "@parts/router";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, trpcError, type Json } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let server: ServerProcess;
 let readToken: string;
 let writeToken: string;
@@ -18,7 +18,7 @@ let writeToken: string;
 const bigDescription = (n: number) => `Part ${n}: ${"steel hex bolt, zinc plated, DIN 933. ".repeat(270)}`.slice(0, 10_000);
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   server = await startServer({ issuer: issuer.issuer, audience: issuer.audience });
   readToken = await issuer.sign({ client_id: "reader", sub: "reader", scope: "parts:read" }, { expiresIn: 3600 });
   writeToken = await issuer.sign({ client_id: "writer", sub: "writer", scope: "parts:read parts:write" }, { expiresIn: 3600 });

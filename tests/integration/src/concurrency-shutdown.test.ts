@@ -1,15 +1,15 @@
 /** Concurrent writers and graceful shutdown under load, against the real server process. */
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, trpcError } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let server: ServerProcess | undefined;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
 });
 afterEach(async () => {
   await disposeServer(server);

@@ -5,19 +5,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let token: string;
 let server: ServerProcess | undefined;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   token = await issuer.sign({}, { expiresIn: 3600 });
 });
 afterEach(async () => {

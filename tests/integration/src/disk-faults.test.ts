@@ -7,13 +7,13 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, healthz, type CallResult } from "./harness/http.ts";
 import { disposeServer, runServerToExit, startServer, type LogLine, type ServerProcess } from "./harness/server-process.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let token: string;
 let server: ServerProcess | undefined;
 const mounts: string[] = [];
@@ -21,7 +21,7 @@ const dirs: string[] = [];
 const immutable: string[] = [];
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   token = await issuer.sign({}, { expiresIn: 3600 });
 });
 afterEach(async () => {

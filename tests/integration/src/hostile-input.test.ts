@@ -2,19 +2,19 @@
  * Every procedure fuzzed over HTTP with fast-check: whatever the input, the answer is a success or a clean
  * 4xx with field details, never a 500 and never a crash; strings that are accepted come back verbatim.
  */
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthz, type Json } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let server: ServerProcess;
 let token: string;
 const numRuns = Number(process.env.FUZZ_RUNS ?? 120);
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   server = await startServer({ issuer: issuer.issuer, audience: issuer.audience });
   token = await issuer.sign({}, { expiresIn: 3600 });
 });

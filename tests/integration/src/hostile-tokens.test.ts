@@ -1,25 +1,25 @@
 /**
  * Hostile bearer tokens against the real server process. Tokens with forged claims must be signed by a key
- * the server trusts, so these tests use the in-process test issuer from `@parts/router/testing` (real key
+ * the server trusts, so these tests use the in-process fake issuer from `@parts/fake-issuer` (real key
  * pairs, real discovery and JWKS over HTTP) as the server's ISSUER: a real oidc-provider would never sign
  * an expired or wrong-audience token on request.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, healthz, rawRequest, trpcError, type CallResult } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 import { b64url, compact, validClaims } from "./harness/tokens.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let server: ServerProcess;
 let attacker: { server: Server; url: string; hits: number };
 let attempt = 0;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   server = await startServer({ issuer: issuer.issuer, audience: issuer.audience });
   const hits = { server: undefined as unknown as Server, url: "", hits: 0 };
   hits.server = createServer((_req, res) => {

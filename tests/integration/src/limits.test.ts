@@ -3,19 +3,19 @@
  * slow-loris clients (timeouts lowered through HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS for the test).
  */
 import { connect, type Socket } from "node:net";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, healthz, rawRequest } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let server: ServerProcess;
 let token: string;
 const headersTimeoutMs = 1500;
 const requestTimeoutMs = 2500;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   server = await startServer({
     issuer: issuer.issuer,
     audience: issuer.audience,

@@ -3,7 +3,7 @@
  * Short mode (6 s) runs inside `pnpm test`; `pnpm --filter @parts/integration-tests soak` runs 60 s
  * (SOAK_SECONDS overrides). Asserts zero errors, no RSS growth trend, every acknowledged write readable.
  */
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "./harness/http.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
@@ -11,11 +11,11 @@ import { disposeServer, startServer, type ServerProcess } from "./harness/server
 const seconds = Number(process.env.SOAK_SECONDS ?? 6);
 const clients = 16;
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let server: ServerProcess;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   server = await startServer({ issuer: issuer.issuer });
 });
 afterAll(async () => {

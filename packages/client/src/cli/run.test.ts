@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "../testing/stack.ts";
+import { startStack, type Stack } from "@parts/test-stack";
 import { commandHelp } from "./help.ts";
 import { runCli, type CliEnv } from "./run.ts";
 

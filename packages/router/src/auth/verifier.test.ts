@@ -2,15 +2,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UnsecuredJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { startTestIssuer, type TestIssuer } from "../testing/test-issuer.ts";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { AuthError } from "./errors.ts";
 import { createTokenVerifier, type TokenVerifier } from "./verifier.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let verifier: TokenVerifier;
 
 beforeEach(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
 });
 afterEach(() => issuer.close());

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../auth/verifier.ts";
 import { createContext } from "../context.ts";
 import { appRouter } from "../root.ts";
-import { startTestIssuer, type TestIssuer } from "../testing/test-issuer.ts";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { createCallerFactory } from "../trpc.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let dir: string;
 let database: DatabaseHandle;
 const createCaller = createCallerFactory(appRouter);
@@ -18,7 +18,7 @@ let callerWith: (scope?: string) => Promise<ReturnType<typeof createCaller>>;
 let counter = 0;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
   dir = mkdtempSync(join(tmpdir(), "parts-router-"));
   database = openDatabase(join(dir, "parts.db"));

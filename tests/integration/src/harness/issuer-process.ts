@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { openIssuerAdmin, type IssuerAdmin } from "@parts/issuer";
+import { openIssuerAdmin, type IssuerAdmin } from "@parts/authorization-server";
 
 const require = createRequire(import.meta.url);
-const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
+export const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
 const issuerMain = fileURLToPath(new URL("../../../../apps/issuer/src/main.ts", import.meta.url));
 
 /** A free loopback port (so a restarted issuer comes back at the same URL). */
@@ -81,7 +81,7 @@ export async function fetchToken(issuerUrl: string, client: { clientId: string; 
       "content-type": "application/x-www-form-urlencoded",
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret ?? "")}`).toString("base64")}`,
     },
-    body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+    body: new URLSearchParams({ grant_type: "client_credentials", ...(scope ? { scope } : {}) }),
   });
   const body = (await response.json()) as { access_token?: string; error?: string };
   if (!body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);

@@ -1,10 +1,10 @@
-import type { TestIssuer } from "@parts/router/testing";
+import type { FakeIssuer } from "@parts/fake-issuer";
 
 export const b64url = (value: string | Buffer | object) =>
   Buffer.from(typeof value === "string" || Buffer.isBuffer(value) ? value : JSON.stringify(value)).toString("base64url");
 
 /** Standard RFC 9068 claims for `issuer`, valid for five minutes. */
-export function validClaims(issuer: TestIssuer, overrides: Record<string, unknown> = {}) {
+export function validClaims(issuer: FakeIssuer, overrides: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
   return {
     iss: issuer.issuer,

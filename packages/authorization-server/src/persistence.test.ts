@@ -3,14 +3,14 @@ import Database from "better-sqlite3";
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { registrationToken, requestToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
+import { registrationToken, requestToken, startRealIssuer, tempDir, tokenFor } from "./testing.ts";
 
 const dir = tempDir();
 const file = `${dir.path}/issuer.db`;
 let issuer: RunningIssuer;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(file);
+  issuer = await startRealIssuer(file);
 });
 afterAll(async () => {
   await issuer.close();
@@ -27,7 +27,7 @@ async function verify(token: string, issuerUrl = issuer.url) {
 async function restart(): Promise<void> {
   const port = Number(new URL(issuer.url).port);
   await issuer.close();
-  issuer = await startTestIssuer(file, { port });
+  issuer = await startRealIssuer(file, { port });
   // This process's fetch pool may still hold keep-alive sockets to the old server on the same port; each
   // failed attempt discards one. (A real resource server lives in another process and reconnects.)
   for (let attempt = 0; attempt < 20; attempt += 1) {

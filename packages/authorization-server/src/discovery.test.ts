@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { startTestIssuer, tempDir } from "./testing.ts";
+import { startRealIssuer, tempDir } from "./testing.ts";
 
 const dir = tempDir();
 let issuer: RunningIssuer;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(`${dir.path}/issuer.db`);
+  issuer = await startRealIssuer(`${dir.path}/issuer.db`);
 });
 afterAll(async () => {
   await issuer.close();

@@ -1,6 +1,7 @@
 export { startIssuer, type RunningIssuer, type StartIssuerOptions } from "./issuer.ts";
 export { ClientAdminError, CreateClientInput, type ClientSummary } from "./clients.ts";
-export { IssuerConfig, IssuerUrl, loadConfig } from "./config.ts";
+export { CorsOrigin, CorsOrigins, IssuerUrl, isLoopbackUrl, isOrigin } from "./settings.ts";
+export { createLogger } from "./logger.ts";
 export { knownScopes, type KnownScope } from "./scopes.ts";
 export { signingAlg } from "./keys.ts";
 export { openIssuerAdmin, type IssuerAdmin } from "./admin.ts";

@@ -1,12 +1,12 @@
 import { createPartsRepository, openDatabase } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
-import { createPartsServer, type PartsServer } from "@parts/server";
+import { createPartsServer, type PartsServer } from "@parts/api-server";
 import { randomUUID } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { basic, capturedLogger, requestToken, startTestIssuer, tempDir, tokenFor } from "./testing.ts";
+import { basic, capturedLogger, requestToken, startRealIssuer, tempDir, tokenFor } from "./testing.ts";
 
 const dir = tempDir();
 const { lines: logLines, logger } = capturedLogger();
@@ -16,7 +16,7 @@ let parts: PartsServer;
 let partsUrl: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(`${dir.path}/issuer.db`, { accessTokenTtl: 600, logger });
+  issuer = await startRealIssuer(`${dir.path}/issuer.db`, { accessTokenTtl: 600, logger });
   const created = await issuer.clients.create({ name: "Reader", scope: "parts:read" });
   reader = { clientId: created.clientId, clientSecret: created.clientSecret! };
   const database = openDatabase(`${dir.path}/parts.db`);

@@ -5,7 +5,7 @@ import type Provider from "oidc-provider";
 import pino from "pino";
 import { purgeExpired } from "./adapter.ts";
 import { createClientAdmin, type ClientSummary } from "./clients.ts";
-import { CorsOrigin, IssuerUrl } from "./config.ts";
+import { CorsOrigin, IssuerUrl } from "./settings.ts";
 import { openIssuerDatabase, type IssuerDatabase } from "./database.ts";
 import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
 import { installHooks } from "./provider-hooks.ts";

@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createPartsRepository, openDatabase } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPartsServer, type PartsServer } from "./http-server.ts";
-import { createLogger } from "./logger.ts";
+import { createPartsServer, type PartsServer } from "../http-server.ts";
+import { createLogger } from "../logger.ts";
 
 /**
  * The lean path must be indistinguishable from tRPC's own adapter. Two servers, one on each path,
@@ -31,7 +31,7 @@ interface Answer {
   body: string;
 }
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let dir: string;
 const servers: PartsServer[] = [];
 let lean: string;
@@ -83,7 +83,7 @@ const q = (path: string, input?: unknown) => `/trpc/${path}` + (input === undefi
 const part = (n: number) => JSON.stringify({ partNumber: `PN-${n}`, modelNumber: "M-1", name: `Part ${n}` });
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   writeToken = await issuer.sign({ client_id: "writer", sub: "writer" });
   readToken = await issuer.sign({ client_id: "reader", sub: "reader", scope: "parts:read" });
   expiredToken = await issuer.sign({ client_id: "writer" }, { expiresIn: -60 });

@@ -6,12 +6,12 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createPartsRepository, openDatabase, type DatabaseHandle } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
-import { startTestIssuer, type TestIssuer } from "@parts/router/testing";
+import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPartsServer, maxBatchCalls, type PartsServer } from "./http-server.ts";
 import { createLogger } from "./logger.ts";
 
-let issuer: TestIssuer;
+let issuer: FakeIssuer;
 let dir: string;
 let database: DatabaseHandle;
 let app: PartsServer;
@@ -34,7 +34,7 @@ function startServer(verifier = createTokenVerifier({ issuer: issuer.issuer, aud
 }
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
+  issuer = await startFakeIssuer();
   writeToken = await issuer.sign({ client_id: "writer", sub: "writer" });
   readToken = await issuer.sign({ client_id: "reader", sub: "reader", scope: "parts:read" });
 });

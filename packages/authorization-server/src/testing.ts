@@ -25,7 +25,7 @@ export function capturedLogger(level = "info"): { lines: string[]; logger: pino.
 
 export const registrationToken = "test-registration-token-0123456789abcdef";
 
-export function startTestIssuer(databaseFile: string, options: Partial<StartIssuerOptions> = {}): Promise<RunningIssuer> {
+export function startRealIssuer(databaseFile: string, options: Partial<StartIssuerOptions> = {}): Promise<RunningIssuer> {
   return startIssuer({ databaseFile, port: 0, registrationToken, logger: pino({ level: process.env.TEST_LOG ?? "silent" }), ...options });
 }
 

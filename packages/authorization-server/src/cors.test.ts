@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { basic, startTestIssuer, tempDir } from "./testing.ts";
+import { basic, startRealIssuer, tempDir } from "./testing.ts";
 
 const dir = tempDir();
 const app = "https://app.example";
@@ -10,8 +10,8 @@ let open: RunningIssuer;
 let client: { clientId: string; clientSecret: string };
 
 beforeAll(async () => {
-  closed = await startTestIssuer(`${dir.path}/closed.db`);
-  open = await startTestIssuer(`${dir.path}/open.db`, { corsOrigins: [app] });
+  closed = await startRealIssuer(`${dir.path}/closed.db`);
+  open = await startRealIssuer(`${dir.path}/open.db`, { corsOrigins: [app] });
   const created = await open.clients.create({ name: "Browser app", scope: "parts:read" });
   client = { clientId: created.clientId, clientSecret: created.clientSecret! };
 });

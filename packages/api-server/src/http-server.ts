@@ -15,7 +15,7 @@ import {
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "./logger.ts";
-import { createLeanTrpcHandler } from "./lean-trpc-handler.ts";
+import { createLeanTrpcHandler } from "./lean-trpc/lean-trpc-handler.ts";
 import type { LoadShedder } from "./load-shedder.ts";
 
 export const { maxBodyBytes, maxBatchCalls } = requestLimits;

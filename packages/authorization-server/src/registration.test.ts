@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { basic, registrationToken, requestToken, startTestIssuer, tempDir } from "./testing.ts";
+import { basic, registrationToken, requestToken, startRealIssuer, tempDir } from "./testing.ts";
 
 const dir = tempDir();
 let issuer: RunningIssuer;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(`${dir.path}/issuer.db`);
+  issuer = await startRealIssuer(`${dir.path}/issuer.db`);
 });
 afterAll(async () => {
   await issuer.close();
@@ -118,7 +118,7 @@ describe("dynamic client registration (RFC 7591)", () => {
   });
 
   it("is closed (404) when the issuer has no registration token", async () => {
-    const closed = await startTestIssuer(`${dir.path}/closed.db`, { registrationToken: undefined });
+    const closed = await startRealIssuer(`${dir.path}/closed.db`, { registrationToken: undefined });
     try {
       const response = await fetch(`${closed.url}/reg`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
       expect(response.status).toBe(404);

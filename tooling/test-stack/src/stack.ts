@@ -1,18 +1,20 @@
 /**
- * Test support (not exported by the package): the real issuer, the real API server and a real SQLite file,
+ * Test support: the real issuer, the real API server and a real SQLite file,
  * all on ephemeral loopback ports, plus a counting wrapper around the real fetch.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPartsRepository, openDatabase } from "@parts/db";
-import { startIssuer, type RunningIssuer } from "@parts/issuer";
+import { startIssuer, type RunningIssuer } from "@parts/authorization-server";
 import { createTokenVerifier } from "@parts/router";
-import { createLogger, createPartsServer, type PartsServer } from "@parts/server";
+import { createLogger, createPartsServer, type PartsServer } from "@parts/api-server";
 import pino from "pino";
-import type { FetchLike } from "../token-provider.ts";
 
 export const audience = "api://parts";
+
+/** The fetch signature the client accepts. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export interface CountingFetch extends FetchLike {
   /** Requests whose URL path ends with `/token` (the issuer's token endpoint). */

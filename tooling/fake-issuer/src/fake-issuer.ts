@@ -6,14 +6,14 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
  * A minimal OIDC issuer for tests: real key pairs, real discovery and JWKS documents over HTTP on an
  * ephemeral port, and a signer for tokens of any shape (including hostile ones).
  */
-export interface TestIssuer {
+export interface FakeIssuer {
   issuer: string;
   audience: string;
   /** Signs an RFC 9068 access token; `claims` and `header` override the defaults. */
-  sign(claims?: JWTPayload, options?: { header?: Record<string, unknown>; key?: TestKey; expiresIn?: number }): Promise<string>;
+  sign(claims?: JWTPayload, options?: { header?: Record<string, unknown>; key?: FakeIssuerKey; expiresIn?: number }): Promise<string>;
   /** Adds a key pair (published in the JWKS unless `publish` is false) and makes it the signing key. */
-  rotate(options?: { alg?: string; publish?: boolean; kid?: string }): Promise<TestKey>;
-  keys: TestKey[];
+  rotate(options?: { alg?: string; publish?: boolean; kid?: string }): Promise<FakeIssuerKey>;
+  keys: FakeIssuerKey[];
   /** Number of JWKS and discovery documents served. */
   requests: { jwks: number; discovery: number };
   /** While false the issuer answers every request with 503. */
@@ -21,7 +21,7 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export interface TestKey {
+export interface FakeIssuerKey {
   kid: string;
   alg: string;
   privateKey: CryptoKey;
@@ -29,8 +29,8 @@ export interface TestKey {
   published: boolean;
 }
 
-export async function startTestIssuer(options: { audience?: string; alg?: string } = {}): Promise<TestIssuer> {
-  const keys: TestKey[] = [];
+export async function startFakeIssuer(options: { audience?: string; alg?: string } = {}): Promise<FakeIssuer> {
+  const keys: FakeIssuerKey[] = [];
   const requests = { jwks: 0, discovery: 0 };
   let available = true;
   let issuer = "";
@@ -56,7 +56,7 @@ export async function startTestIssuer(options: { audience?: string; alg?: string
 
   async function rotate({ alg = options.alg ?? "ES256", publish = true, kid }: { alg?: string; publish?: boolean; kid?: string } = {}) {
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-    const key: TestKey = {
+    const key: FakeIssuerKey = {
       kid: kid ?? `key-${keys.length + 1}`,
       alg,
       privateKey,

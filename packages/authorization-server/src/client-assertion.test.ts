@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { capturedLogger, requestToken, startTestIssuer, tempDir } from "./testing.ts";
+import { capturedLogger, requestToken, startRealIssuer, tempDir } from "./testing.ts";
 
 const dir = tempDir();
 const file = `${dir.path}/issuer.db`;
@@ -13,7 +13,7 @@ let clientId: string;
 let privateKey: CryptoKey;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(file, { logger });
+  issuer = await startRealIssuer(file, { logger });
   const pair = await generateKeyPair("ES256");
   privateKey = pair.privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), alg: "ES256", use: "sig" };

@@ -1,1 +1,0 @@
-export { formatInstructions, type Connection } from "./instructions.ts";
