@@ -1,8 +1,9 @@
+import { Scopes, type Scope } from "@parts/router/scopes";
 import { errors, type Client, type KoaContextWithOIDC } from "oidc-provider";
 
-/** Every scope this issuer grants; anything else in a request is an error, never silently dropped. */
-export const knownScopes = ["parts:read", "parts:write"] as const;
-export type KnownScope = (typeof knownScopes)[number];
+/** Every scope this issuer grants (the parts API's, defined by it); anything else in a request is an error. */
+export const knownScopes: readonly Scope[] = Object.values(Scopes);
+export type KnownScope = Scope;
 
 const known = new Set<string>(knownScopes);
 

@@ -1,10 +1,7 @@
+import { isLoopbackUrl } from "@parts/router/loopback";
 import { z } from "zod";
 
-const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-export function isLoopbackUrl(value: string): boolean {
-  return loopbackHosts.has(new URL(value).hostname);
-}
+export { isLoopbackUrl };
 
 /** https everywhere except loopback; no path, since the issuer serves its endpoints at the root. */
 export const IssuerUrl = z

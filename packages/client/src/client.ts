@@ -8,11 +8,12 @@ import {
   type Operation,
   type TRPCClient,
 } from "@trpc/client";
+import { requestLimits } from "@parts/router/limits";
 import { singleRequestLink } from "./single-request-link.ts";
 import { createTokenProvider, type FetchLike, type TokenProvider, type TokenProviderConfig } from "./token-provider.ts";
 
-/** The server rejects batches of more than 50 calls; the link splits larger batches. */
-export const maxBatchItems = 50;
+/** The server rejects larger batches; the link splits them. */
+export const maxBatchItems = requestLimits.maxBatchCalls;
 /** Sent one request per call, never batched (see the split link). */
 const unbatchedPath = "parts.list";
 

@@ -1,3 +1,4 @@
+import { isLoopbackUrl } from "@parts/router/loopback";
 import * as oidc from "openid-client";
 import { TokenRequestError } from "./errors.ts";
 import { readJwt } from "./jwt-claims.ts";
@@ -60,7 +61,6 @@ export function refreshMarginMs(lifetimeMs: number): number {
   return Math.min(60_000, lifetimeMs * 0.1);
 }
 
-const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 function checkIssuerUrl(issuer: string, allowInsecure: boolean): URL {
   let url: URL;
@@ -70,7 +70,7 @@ function checkIssuerUrl(issuer: string, allowInsecure: boolean): URL {
     throw new TypeError(`issuer must be an absolute URL, got "${issuer}"`);
   }
   if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && (loopbackHosts.has(url.hostname) || allowInsecure)) return url;
+  if (url.protocol === "http:" && (isLoopbackUrl(url) || allowInsecure)) return url;
   if (url.protocol === "http:") {
     throw new TypeError(
       `issuer ${url.origin} uses plain http; only loopback issuers may (set allowInsecureIssuer: true to override)`,
