@@ -170,6 +170,17 @@ describe("authentication failures", () => {
     expect(entries[1]).toMatchObject({ status: 401 });
     expect(logLines.join("")).not.toContain(readToken.split(".")[1]);
   });
+
+  it("logs a tRPC request by procedure and any other request by path", async () => {
+    logLines.length = 0;
+    await call("query", "parts.list", {}, readToken);
+    await (await fetch(`${base}/healthz`)).text();
+    const [trpcEntry, healthEntry] = logLines.map((line) => JSON.parse(line)).filter((e) => e.msg === "request");
+    expect(trpcEntry).toMatchObject({ procedure: "parts.list" });
+    expect(trpcEntry).not.toHaveProperty("path");
+    expect(healthEntry).toMatchObject({ path: "/healthz" });
+    expect(healthEntry).not.toHaveProperty("procedure");
+  });
 });
 
 describe("limits", () => {

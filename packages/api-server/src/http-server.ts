@@ -20,6 +20,9 @@ import type { LoadShedder } from "./load-shedder.ts";
 
 export const { maxBodyBytes, maxBatchCalls } = requestLimits;
 
+/** Where the tRPC procedures are mounted, with both slashes: `/trpc/parts.list`. A client's URL is `<origin>/trpc`. */
+export const trpcBasePath = "/trpc/";
+
 /** Every value of the Authorization header: node:http keeps only the first of repeated ones. */
 function authorizationOf(req: IncomingMessage): string | string[] | undefined {
   const raw = req.rawHeaders;
@@ -53,7 +56,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /**
- * The parts API over node:http: tRPC at `/trpc`, liveness at `/healthz`, readiness at `/readyz`.
+ * The parts API over node:http: tRPC under `trpcBasePath`, liveness at `/healthz`, readiness at `/readyz`.
  * The standalone adapter was chosen over fastify: no extra dependencies, and fewer layers per request.
  */
 export function createPartsServer(options: PartsServerOptions) {
@@ -63,7 +66,7 @@ export function createPartsServer(options: PartsServerOptions) {
 
   const trpcOptions = {
     router: appRouter,
-    basePath: "/trpc/",
+    basePath: trpcBasePath,
     maxBodySize: maxBodyBytes,
     maxBatchSize: maxBatchCalls,
     // The request's budget is checked before the context exists, so an over-budget batch runs no procedure.
@@ -95,7 +98,7 @@ export function createPartsServer(options: PartsServerOptions) {
     if (loadShedder?.overloaded && url !== "/readyz") {
       return sendJson(res, 503, { error: "server overloaded; retry later" }, { "retry-after": String(loadShedder.retryAfterSeconds) });
     }
-    if (url.startsWith("/trpc/")) return lean(req, res) ?? trpc(req, res);
+    if (url.startsWith(trpcBasePath)) return lean(req, res) ?? trpc(req, res);
     if (url === "/readyz") {
       const checks = { database: database.ping(), issuerKeys: await verifier.ready() };
       return sendJson(res, checks.database && checks.issuerKeys ? 200 : 503, checks);
@@ -118,12 +121,13 @@ export function createPartsServer(options: PartsServerOptions) {
     for (const [name, value] of Object.entries(commonHeaders)) res.setHeader(name, value);
     res.once("finish", () => {
       const path = (req.url ?? "").split("?")[0]!;
+      const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
       logger.info(
         {
           reqId: requestId,
           method: req.method,
-          procedure: path.startsWith("/trpc/") ? path.slice(6) : undefined,
-          path: path.startsWith("/trpc/") ? undefined : path,
+          procedure,
+          path: procedure === undefined ? path : undefined,
           status: res.statusCode,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           clientId: requestFacts.clientId,

@@ -1,3 +1,3 @@
-export { createPartsServer, maxBatchCalls, maxBodyBytes, type PartsServer, type PartsServerOptions } from "./http-server.ts";
+export { createPartsServer, maxBatchCalls, maxBodyBytes, trpcBasePath, type PartsServer, type PartsServerOptions } from "./http-server.ts";
 export { createLoadShedder, defaultMaxHeapUsedBytes, type LoadShedder, type LoadShedderOptions } from "./load-shedder.ts";
 export { createLogger, type Logger } from "./logger.ts";
