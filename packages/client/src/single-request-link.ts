@@ -27,8 +27,8 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * results and `TRPCClientError`s (`data`, `shape`, `meta.response`).
  *
  * It exists for speed, for the promise API of a client whose link chain this package builds (createPartsClient).
- * Measured with one call in flight against the real server (bench/src/micro.ts), the two things below cost about
- * 200 µs of CPU per call, a third of a cached-token `parts.byId` round trip on loopback:
+ * Measured with one call in flight against the real server (bench/src/micro.ts; figures in bench/README.md), the
+ * two things below were a large share of the CPU of a cached-token `parts.byId` round trip on loopback:
  * - `httpLink` creates two AbortControllers per call and always hands fetch a signal, which undici links to a
  *   controller of its own. This link passes fetch the caller's signal (`query(input, { signal })`) only when
  *   there is one. Without one, an operation unsubscribed before its answer still completes its request and

@@ -7,7 +7,7 @@ export { createContext, type Context, type ContextDeps, type RequestFacts } from
 export { authResponseHeaders } from "./http.ts";
 export { requestLimits } from "./limits/request-limits.ts";
 export { enforceRequestBudget, requestCost, type PendingCall, type RequestCost } from "./limits/request-budget.ts";
-export { AuthError, wwwAuthenticate, type AuthErrorCode } from "./auth/errors.ts";
+export { AuthError, wwwAuthenticate, type AuthErrorCode, type AuthErrorOptions } from "./auth/errors.ts";
 export { Scopes, scopesOf, type Scope } from "./auth/scopes.ts";
 export {
   createTokenVerifier,

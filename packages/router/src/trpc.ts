@@ -58,7 +58,7 @@ export function scopedProcedure(scope: Scope) {
       throw error instanceof AuthError ? toTRPCError(error) : error;
     }
     if (!auth.scopes.includes(scope)) {
-      throw toTRPCError(new AuthError("insufficient_scope", `this call requires the ${scope} scope`, scope));
+      throw toTRPCError(new AuthError("insufficient_scope", `this call requires the ${scope} scope`, { requiredScope: scope }));
     }
     return next({ ctx: { auth } });
   });

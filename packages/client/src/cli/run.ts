@@ -234,7 +234,7 @@ export function describeFailure(error: unknown): { code: number; message: string
       case "NOT_FOUND":
         return { code: ExitCode.api, message: `not found: ${e.message}; check the id (see "parts list")` };
       case "CONFLICT":
-        return { code: ExitCode.api, message: `conflict: ${e.message}; part and model numbers must be unique` };
+        return { code: ExitCode.api, message: `conflict: ${e.message}; part numbers are unique regardless of case and width` };
       case "BAD_REQUEST": {
         // A malformed Authorization header is an RFC 6750 invalid_request: a 400, but an authentication failure.
         if (data.authError) return { code: ExitCode.auth, message: `unauthorized (${data.authError}): ${e.message}` };

@@ -6,7 +6,7 @@ describe("wwwAuthenticate", () => {
     expect(wwwAuthenticate(new AuthError("missing_token", "no bearer token"), "parts")).toBe('Bearer realm="parts"');
   });
   it("names the error and the required scope", () => {
-    expect(wwwAuthenticate(new AuthError("insufficient_scope", "needs write", "parts:write"), "parts")).toBe(
+    expect(wwwAuthenticate(new AuthError("insufficient_scope", "needs write", { requiredScope: "parts:write" }), "parts")).toBe(
       'Bearer realm="parts", error="insufficient_scope", error_description="needs write", scope="parts:write"',
     );
   });

@@ -9,15 +9,22 @@ export type AuthErrorCode =
   | "insufficient_scope"
   | "issuer_unavailable";
 
+export interface AuthErrorOptions extends ErrorOptions {
+  /** The scope the call needs (`insufficient_scope`), named in the challenge. */
+  requiredScope?: string;
+}
+
 export class AuthError extends Error {
+  readonly requiredScope: string | undefined;
+
   constructor(
     readonly code: AuthErrorCode,
     readonly description: string,
-    readonly requiredScope?: string,
-    options?: ErrorOptions,
+    options: AuthErrorOptions = {},
   ) {
-    super(description, options);
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AuthError";
+    this.requiredScope = options.requiredScope;
   }
 
   get status(): 400 | 401 | 403 | 503 {

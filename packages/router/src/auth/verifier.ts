@@ -125,9 +125,9 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     } catch (error) {
       if (error instanceof AuthError) throw error;
       if (!(error instanceof errors.JOSEError) || isKeyServerUnreachable(error)) {
-        throw new AuthError("issuer_unavailable", "the issuer's signing keys are unavailable", undefined, { cause: error });
+        throw new AuthError("issuer_unavailable", "the issuer's signing keys are unavailable", { cause: error });
       }
-      throw new AuthError("invalid_token", describeJoseFailure(error), undefined, { cause: error });
+      throw new AuthError("invalid_token", describeJoseFailure(error), { cause: error });
     }
     // jose checks `iat` only against a max age; a token from the future means a broken or forged issuer.
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockTolerance) {
