@@ -46,6 +46,8 @@ const methodFor: Partial<Record<TRPCProcedureType, string>> = { query: "GET", mu
 const utf8 = new TextDecoder();
 // The adapter's own checks, so the lean path takes exactly the requests the adapter treats as plain JSON.
 const isObject = (value: unknown): value is Record<string, unknown> => !!value && !Array.isArray(value) && typeof value === "object";
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 const isJson = (contentType: string | undefined) => contentType?.toLowerCase().split(";", 1)[0]!.trim() === "application/json";
 const wantsStream = (req: IncomingMessage) =>
   req.headers["trpc-accept"] !== undefined ||
@@ -106,17 +108,21 @@ export function createLeanTrpcHandler<TContext>(options: LeanTrpcHandlerOptions<
     const { type } = call;
     const inputs = inputsOf(call);
     const rawInputOf = (index: number) => async () => (await inputs.read())[index];
+    // As the adapter's context manager does: a context that throws or rejects, with anything at all (even
+    // `undefined`), becomes one TRPCError that every call of the request answers, and no procedure runs.
     let ctx: TContext | undefined;
-    let contextError: unknown;
+    let contextError: TRPCError | undefined;
     try {
       const made = options.createContext(req, call.paths.map((path, index) => ({ path, getRawInput: rawInputOf(index) })));
-      ctx = made instanceof Promise ? await made : made;
+      // Awaited only when it is a promise (or any thenable, which the adapter's `await` would also follow): a
+      // synchronous context costs no extra turn of the microtask queue.
+      ctx = isThenable(made) ? await made : made;
     } catch (cause) {
-      contextError = cause;
+      contextError = getTRPCErrorFromUnknown(cause);
     }
     const callOne = async (path: string, index: number): Promise<[TRPCResponse, TRPCError | undefined]> => {
       try {
-        if (contextError !== undefined) throw contextError;
+        if (contextError) throw contextError;
         const getRawInput = rawInputOf(index);
         const data: unknown = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: index });
         return [{ result: { data } }, undefined];
