@@ -1,36 +1,90 @@
 import { z } from "zod";
-import { CorsOrigins, IssuerUrl } from "@parts/authorization-server";
+import { CorsOrigins, IssuerUrl, isLoopbackUrl } from "@parts/authorization-server";
+
+// Every variable goes through `text()` first, so an empty value is an error of its own instead of a silent 0
+// (`Number("")`) or a URL parser's exception. The one exception is ISSUER_CORS_ORIGINS, a list in which blank
+// entries are ignored: empty means no origin, which is also its default (CORS closed).
+
+/** A set variable's value: absent is "is required" (unless a default or `.optional()` applies), empty is an error. */
+const text = () =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") })
+    .min(1, { error: "must not be empty", abort: true });
+
+/** A whole number in decimal digits (no sign, exponent or fraction) from `min` to `max`. */
+function integer(min: number, max: number) {
+  const reason = `must be an integer from ${min} to ${max}`;
+  return text().regex(/^\d+$/, reason).transform(Number).pipe(z.number().min(min, reason).max(max, reason));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return text().pipe(z.enum(values, { error: `must be one of ${values.join(", ")}` }));
+}
+
+/** The issuer's URL rules, after a check with `URL.parse` (null, never an exception) that it is a URL at all. */
+const IssuerUrlText = text()
+  .refine((value) => URL.parse(value) !== null, { error: "must be an absolute URL such as https://id.example.com", abort: true })
+  .pipe(IssuerUrl);
 
 export const IssuerConfig = z
   .object({
-    ISSUER_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    /** 0 picks a free port. */
+    ISSUER_PORT: integer(0, 65535).default(4000),
     /** Loopback by default; 0.0.0.0 to serve other machines (then ISSUER_URL must be https). */
-    ISSUER_HOST: z.string().min(1).default("127.0.0.1"),
-    /** Defaults to http://<ISSUER_HOST>:<ISSUER_PORT>. */
-    ISSUER_URL: IssuerUrl.optional(),
-    AUDIENCE: z.string().min(1).default("api://parts"),
-    ISSUER_DATABASE_FILE: z.string().min(1).default("./data/issuer.db"),
-    ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(3600),
+    ISSUER_HOST: text().default("127.0.0.1"),
+    /** Defaults to http://<ISSUER_HOST>:<ISSUER_PORT> (https with a certificate). */
+    ISSUER_URL: IssuerUrlText.optional(),
+    AUDIENCE: text().default("api://parts"),
+    ISSUER_DATABASE_FILE: text().default("./data/issuer.db"),
+    /** Seconds. */
+    ACCESS_TOKEN_TTL: integer(60, 86_400).default(3600),
     /** Initial access token for RFC 7591 registration; registration is closed when unset. */
-    REGISTRATION_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
-    /** Browser origins allowed CORS access to the issuer; none (CORS closed) when unset. */
+    REGISTRATION_TOKEN: text().min(32, "must be at least 32 characters").optional(),
+    /** Browser origins allowed CORS access to the issuer; none (CORS closed) when unset or empty. */
     ISSUER_CORS_ORIGINS: CorsOrigins.default([]),
     /** PEM files; with an https ISSUER_URL and no certificate, a TLS-terminating proxy is assumed. */
-    ISSUER_TLS_CERT_FILE: z.string().min(1).optional(),
-    ISSUER_TLS_KEY_FILE: z.string().min(1).optional(),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ISSUER_TLS_CERT_FILE: text().optional(),
+    ISSUER_TLS_KEY_FILE: text().optional(),
+    LOG_LEVEL: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
-  .refine((env) => !env.ISSUER_TLS_CERT_FILE === !env.ISSUER_TLS_KEY_FILE, {
-    message: "set both ISSUER_TLS_CERT_FILE and ISSUER_TLS_KEY_FILE, or neither",
-    path: ["ISSUER_TLS_CERT_FILE"],
+  .superRefine((env, ctx) => {
+    if (!env.ISSUER_TLS_CERT_FILE !== !env.ISSUER_TLS_KEY_FILE) {
+      const missing = env.ISSUER_TLS_CERT_FILE ? "ISSUER_TLS_KEY_FILE" : "ISSUER_TLS_CERT_FILE";
+      ctx.addIssue({ code: "custom", path: [missing], message: "is required with the other of ISSUER_TLS_CERT_FILE and ISSUER_TLS_KEY_FILE" });
+    }
+    // Without ISSUER_URL the issuer derives its URL from the host; it must pass the same rules as ISSUER_URL.
+    // zod may run this even when a field above failed, hence the type checks.
+    // (The port is left out: ISSUER_PORT is checked on its own.)
+    if (env.ISSUER_URL === undefined && typeof env.ISSUER_HOST === "string") {
+      const host = env.ISSUER_HOST.includes(":") ? `[${env.ISSUER_HOST}]` : env.ISSUER_HOST;
+      const derived = `http://${host}/`;
+      if (URL.parse(derived) === null) {
+        ctx.addIssue({ code: "custom", path: ["ISSUER_HOST"], message: "must be a host name or IP address" });
+      } else if (!env.ISSUER_TLS_CERT_FILE && !isLoopbackUrl(derived)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ISSUER_URL"],
+          message: "is required when ISSUER_HOST is not a loopback address (an https URL, or serve TLS with ISSUER_TLS_CERT_FILE)",
+        });
+      }
+    }
   });
 
 export type IssuerConfig = z.infer<typeof IssuerConfig>;
 
-/** Parses the environment, or throws one line per problem: `ISSUER_URL: must be an https URL …`. */
+/**
+ * Parses the environment, or throws one line naming each bad variable and why:
+ * `invalid configuration: ISSUER_URL: must be an https URL …; ACCESS_TOKEN_TTL: must be an integer from 60 to 86400`.
+ * Messages never contain a variable's value except the offending entries of ISSUER_CORS_ORIGINS.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv): IssuerConfig {
   const result = IssuerConfig.safeParse(env);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  throw new Error(`invalid configuration\n${lines.join("\n")}`);
+  // One reason per variable: the first is the one to fix first.
+  const reasons = new Map<string, string>();
+  for (const issue of result.error.issues) {
+    const name = String(issue.path[0] ?? "environment");
+    if (!reasons.has(name)) reasons.set(name, issue.message);
+  }
+  throw new Error(`invalid configuration: ${[...reasons].map(([name, reason]) => `${name}: ${reason}`).join("; ")}`);
 }
