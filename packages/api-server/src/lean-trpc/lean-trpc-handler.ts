@@ -57,10 +57,11 @@ const wantsStream = (req: IncomingMessage) =>
  * Answers plain JSON tRPC requests (one query over GET or one mutation over POST, or a batch of them) straight
  * from node:http. tRPC's node adapters turn every request into a fetch `Request` and every answer into a
  * web-stream `Response`; profiled, that conversion was most of the CPU of a cached-token `parts.byId`. Calls,
- * error shapes, statuses and headers come from the public tRPC functions the official `resolveResponse` uses,
- * so callers cannot tell the two apart (a test compares them request by request). Anything else (streaming,
- * subscriptions, unknown paths, wrong methods, mixed batches, bodies without a length, extra parameters) is not
- * taken: the function returns `undefined` and the caller hands the request to the adapter.
+ * error shapes, statuses and headers come from the tRPC functions the official `resolveResponse` uses (some of
+ * them internal: README.md lists each, and the upgrade checklist), so callers cannot tell the two apart (tests
+ * compare them request by request). Anything else (streaming, subscriptions, unknown paths, wrong methods, mixed
+ * batches, bodies without a length, extra parameters) is not taken: the function returns `undefined` and the
+ * caller hands the request to the adapter.
  *
  * One difference is deliberate: procedures get no abort signal when the client disconnects (creating one per
  * request costs time, and no procedure here reads `signal`). A procedure that starts to needs one added here.
