@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { defaultAlgorithms } from "@parts/router";
+import { isLoopbackUrl } from "@parts/router/loopback";
 
 // Every variable goes through `text()` first, so an empty value (`ISSUER=`, or `PORT=` in a .env file) is an
 // error of its own instead of a silent 0 (`Number("")`), an empty list or a URL parser's exception. No variable
 // of the server gives the empty string a meaning: to get the default, leave the variable unset.
-
-const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** The longest delay Node's timers honour (2^31 - 1 ms, about 24.8 days); larger ones fire at once. */
 const maxTimerMs = 2_147_483_647;
@@ -41,7 +40,7 @@ export const IssuerUrl = text()
   .refine((value) => URL.parse(value) !== null, { error: "must be an absolute URL such as https://id.example.com", abort: true })
   .refine((value) => {
     const url = URL.parse(value);
-    return url !== null && (url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname)));
+    return url !== null && (url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(url)));
   }, "must be an https URL (plain http is accepted only for localhost/127.0.0.1/[::1])");
 
 const booleanText = oneOf(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
