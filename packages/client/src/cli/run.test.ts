@@ -108,7 +108,7 @@ describe("parts CLI exit codes", () => {
   it("1 for missing configuration, naming the variables", async () => {
     const result = await cli(["list"], { CLIENT_ID: undefined, CLIENT_SECRET: "" });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("CLIENT_ID, CLIENT_SECRET");
+    expect(result.stderr).toBe("parts list: invalid configuration: CLIENT_ID: is required; CLIENT_SECRET: must not be empty (set in the environment or in ./.env)\n");
   });
 
   it("2 for a wrong secret, without printing it", async () => {

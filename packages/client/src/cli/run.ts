@@ -4,6 +4,7 @@ import type { AppRouter, RouterInputs } from "@parts/router";
 import { createPartsClient, type PartsClient } from "../client.ts";
 import { tokenRequestErrorOf } from "../errors.ts";
 import { createTokenProvider, type FetchLike, type TokenProvider } from "../token-provider.ts";
+import { CliConfigError, cliVariables, readCliConfig, type CliConfig } from "./config.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { readJwt } from "../jwt-claims.ts";
 
@@ -46,33 +47,20 @@ function apiUrl(base: string): string {
   return trimmed.endsWith("/trpc") ? trimmed : `${trimmed}/trpc`;
 }
 
-function requireEnv(env: CliEnv, names: string[]): Record<string, string> {
-  const missing = names.filter((name) => !env[name]);
-  if (missing.length > 0) {
-    throw new UsageError(`missing configuration ${missing.join(", ")}; set it in the environment or in ./.env`);
-  }
-  return Object.fromEntries(names.map((name) => [name, env[name]!]));
-}
-
-function tokenProviderFrom(env: CliEnv, options: CliOptions): TokenProvider {
-  const { ISSUER, CLIENT_ID, CLIENT_SECRET } = requireEnv(env, ["ISSUER", "CLIENT_ID", "CLIENT_SECRET"]);
-  try {
-    return createTokenProvider({
-      issuer: ISSUER!,
-      clientId: CLIENT_ID!,
-      clientSecret: CLIENT_SECRET!,
-      ...(env.SCOPE ? { scope: env.SCOPE } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
-  } catch (error) {
-    throw new UsageError(`ISSUER: ${(error as Error).message}`);
-  }
+function tokenProviderFrom(config: Omit<CliConfig, "PARTS_URL">, options: CliOptions): TokenProvider {
+  return createTokenProvider({
+    issuer: config.ISSUER,
+    clientId: config.CLIENT_ID,
+    clientSecret: config.CLIENT_SECRET,
+    ...(config.SCOPE !== undefined ? { scope: config.SCOPE } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
 }
 
 function clientFrom(env: CliEnv, options: CliOptions): PartsClient {
-  const { PARTS_URL } = requireEnv(env, ["PARTS_URL"]);
-  const tokens = tokenProviderFrom(env, options);
-  return createPartsClient({ url: apiUrl(PARTS_URL!), tokens, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const config = readCliConfig(env, cliVariables);
+  const tokens = tokenProviderFrom(config, options);
+  return createPartsClient({ url: apiUrl(config.PARTS_URL), tokens, ...(options.fetch ? { fetch: options.fetch } : {}) });
 }
 
 type Command = (args: string[], env: CliEnv, options: CliOptions) => Promise<unknown>;
@@ -187,7 +175,8 @@ const commands: Record<string, Command> = {
   async token(args, env, options) {
     const { values, positionals } = parse(args, { raw: { type: "boolean" } });
     if (positionals.length > 0) throw new UsageError("token takes no arguments");
-    const token = await tokenProviderFrom(env, options).getToken();
+    const config = readCliConfig(env, ["ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPE"]);
+    const token = await tokenProviderFrom(config, options).getToken();
     const jwt = readJwt(token.accessToken);
     const expiresAt = token.expiresAt;
     return {
@@ -214,7 +203,7 @@ const hints: Record<string, string> = {
 
 /** One line for stderr and the exit code for a failure. Never includes a secret or a token. */
 export function describeFailure(error: unknown): { code: number; message: string } {
-  if (error instanceof UsageError) return { code: ExitCode.usage, message: error.message };
+  if (error instanceof UsageError || error instanceof CliConfigError) return { code: ExitCode.usage, message: error.message };
   const tokenError = tokenRequestErrorOf(error);
   if (tokenError) {
     const hint = hints[tokenError.code] ?? "check ISSUER, CLIENT_ID, CLIENT_SECRET and SCOPE";
