@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Proves the published package works outside the workspace: build, pack, install the tarball into a fresh
-# project in a temp dir (no @parts/* packages there), then typecheck a correct call and a wrong one.
+# Proves the published package works outside the workspace: pack from a package with no build output (the
+# prepack script must build it), check what the tarball holds, install it into a fresh project in a temp dir
+# (no @parts/* packages there), then typecheck a correct call and a wrong one and run the bin.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$here"
-npx -y pnpm@10.34.9 run build >/dev/null
-npx -y pnpm@10.34.9 pack --pack-destination "$work" >/dev/null
+rm -rf dist build
+npx -y pnpm@10.34.9 pack --pack-destination "$work" >"$work/pack.log" 2>&1 || { cat "$work/pack.log"; exit 1; }
 tarball="$(ls "$work"/*.tgz)"
 echo "packed $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
+
+contents="$(tar -tzf "$tarball")"
+bin="$(tar -xzOf "$tarball" package/package.json | node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => console.log(JSON.parse(s).bin.parts.replace(/^\.\//, "")))')"
+for file in package.json README.md LICENSE dist/index.js dist/index.d.ts "$bin"; do
+  grep -qx "package/$file" <<<"$contents" || { echo "FAIL: the tarball has no $file"; echo "$contents"; exit 1; }
+done
+if grep -q "^package/src/\|^package/bin/" <<<"$contents"; then echo "FAIL: the tarball ships workspace sources"; echo "$contents"; exit 1; fi
+tar -xzOf "$tarball" package/package.json | grep -q '"private"' && { echo "FAIL: the packed manifest is private"; exit 1; }
+echo "ok: the tarball holds README.md, LICENSE, dist/index.js, dist/index.d.ts and the bin ($bin)"
 
 mkdir "$work/app" && cd "$work/app"
 cat > package.json <<'JSON'
@@ -49,3 +59,6 @@ echo "$out" | sed 's/^/  /'
 
 node --input-type=module -e 'import("@parts/client").then((m) => { if (typeof m.createPartsClient !== "function") process.exit(1); console.log("ok: runtime import works"); })'
 npx parts --help | head -1 | grep -q "Usage: parts" && echo "ok: the parts bin runs from dist"
+if out="$(PARTS_URL=http://127.0.0.1:3000 ISSUER=not-a-url CLIENT_ID=c CLIENT_SECRET=s npx parts list 2>&1)"; then echo "FAIL: a bad ISSUER was accepted"; exit 1; fi
+grep -qx "parts list: invalid configuration: ISSUER: .*" <<<"$out" || { echo "FAIL: unexpected configuration error:"; echo "$out"; exit 1; }
+echo "ok: a bad variable is named: $out"
