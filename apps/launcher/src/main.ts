@@ -1,9 +1,18 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadConfig } from "./config.ts";
 import { devScope, ensureDevClient } from "./dev-client.ts";
 import { formatInstructions } from "./instructions.ts";
 import { startService, stopAll, waitUntilReady, type Service } from "./processes.ts";
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  console.error(`launcher: ${(error as Error).message}`);
+  process.exit(1);
+}
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const dataDir = join(root, "data");
@@ -11,9 +20,9 @@ mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 chmodSync(dataDir, 0o700);
 
 const host = "127.0.0.1";
-const issuerPort = process.env.ISSUER_PORT ?? "4000";
-const partsPort = process.env.PORT ?? "3000";
-const audience = process.env.AUDIENCE ?? "api://parts";
+const issuerPort = String(config.ISSUER_PORT);
+const partsPort = String(config.PORT);
+const audience = config.AUDIENCE;
 const issuer = `http://${host}:${issuerPort}`;
 const partsUrl = `http://${host}:${partsPort}`;
 const issuerDatabase = join(dataDir, "issuer.db");

@@ -6,6 +6,8 @@ export interface Service {
   child: ChildProcess;
   logFile: string;
   exited: Promise<number | null>;
+  /** The last line the service wrote to stderr: a service that stops on a bad setting says why there. */
+  lastErrorLine(): string | undefined;
 }
 
 /** Runs a TypeScript entry point with tsx (resolved from the service's own folder), logging to a file. */
@@ -14,8 +16,13 @@ export function startService(name: string, cwd: string, entry: string, env: Node
   const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
+  let stderrTail = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-4096);
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { name, child, logFile, exited };
+  const lastErrorLine = () => stderrTail.split("\n").map((line) => line.trim()).filter(Boolean).at(-1);
+  return { name, child, logFile, exited, lastErrorLine };
 }
 
 /** Polls `url` until it answers 200; rejects if the service exits first or `timeoutMs` passes. */
@@ -24,7 +31,10 @@ export async function waitUntilReady(service: Service, url: string, timeoutMs = 
   let exited = false;
   void service.exited.then(() => (exited = true));
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${service.name} exited during start-up; see ${service.logFile}`);
+    if (exited) {
+      const why = service.lastErrorLine();
+      throw new Error(`${service.name} exited during start-up${why ? ` (${why})` : ""}; see ${service.logFile}`);
+    }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await response.body?.cancel();
