@@ -1,34 +1,13 @@
 import { eq, getTableColumns } from "drizzle-orm";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
+import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "./parts-contract.ts";
 import { partNumberKey } from "./part-number-key.ts";
-import { parts, type NewPartRow, type PartRow } from "./schema.ts";
+import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";
 
 // The key is storage's business (uniqueness), not part of a part as callers see it.
 const { partNumberKey: _partNumberKey, ...partColumns } = getTableColumns(parts);
-
-export type Part = Omit<PartRow, "partNumberKey">;
-export type CreatePart = Pick<NewPartRow, "partNumber" | "modelNumber" | "name" | "description">;
-export type UpdatePart = Partial<CreatePart>;
-
-export interface ListPartsQuery {
-  limit: number;
-  /** Keyset position: only rows with a larger id are returned. */
-  afterId?: number | undefined;
-  /**
-   * Case-insensitive (Unicode) substring of part number, model number, name or description; accents are
-   * significant. At least 3 characters (the search index is made of character trigrams).
-   */
-  q?: string | undefined;
-  modelNumber?: string | undefined;
-}
-
-export interface PartsPage {
-  items: Part[];
-  /** The id to pass as `afterId` for the next page, or null on the last page. */
-  nextAfterId: number | null;
-}
 
 /** `p."part_number" as "partNumber", …`: rows come back from SQLite already shaped as `Part`. */
 const selectColumns = Object.entries(partColumns)
@@ -37,14 +16,6 @@ const selectColumns = Object.entries(partColumns)
 /** The same list unqualified, for `returning` (which names the target table's columns only). */
 const returningColumns = selectColumns.replaceAll('p."', '"');
 
-/**
- * Data access for parts. Every function is async so that a networked database (Postgres) can replace
- * SQLite without changing callers. Unique violations surface as `UniqueConstraintError`.
- *
- * The hot paths (byId, list pages, create) are better-sqlite3 statements prepared once and returning rows
- * under the API's names: measured in bench/README.md, drizzle's per-call query building and row mapping cost
- * more than the query itself for a 100-item page. Updates go through drizzle.
- */
 export interface PartsRepositoryOptions {
   /**
    * Most index matches one filtered search page (`q` with `modelNumber`) passes over. When `q` matches many
@@ -53,7 +24,17 @@ export interface PartsRepositoryOptions {
   searchScanLimit?: number;
 }
 
-export function createPartsRepository(db: PartsDatabase, options: PartsRepositoryOptions = {}) {
+/**
+ * The parts repository on SQLite, with the contract of parts-contract.ts (every function is async so that
+ * PostgreSQL can stand in without changing callers). Writes run one at a time (one connection), so ids commit
+ * in order and a keyset walk never passes a row that commits later (SQLite has one writer at a time, across
+ * processes too, and draws the id inside the write).
+ *
+ * The hot paths (byId, list pages, create) are better-sqlite3 statements prepared once and returning rows
+ * under the API's names: measured in bench/README.md, drizzle's per-call query building and row mapping cost
+ * more than the query itself for a 100-item page. Updates go through drizzle.
+ */
+export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRepositoryOptions = {}): PartsRepository {
   const searchScanLimit = options.searchScanLimit ?? 10_000;
   const sqlite = db.$client;
   const byIdStatement = sqlite.prepare<[number], Part>(`select ${selectColumns} from parts p where id = ?`);
@@ -186,4 +167,5 @@ export function createPartsRepository(db: PartsDatabase, options: PartsRepositor
   };
 }
 
-export type PartsRepository = ReturnType<typeof createPartsRepository>;
+/** The name callers used before there was a second engine. */
+export const createPartsRepository = createSqlitePartsRepository;

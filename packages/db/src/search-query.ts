@@ -10,9 +10,14 @@ export const minSearchLength = 3;
  * silently match nothing. The API refuses such input before it gets here.
  */
 export function ftsPhrase(q: string): string {
+  assertSearchLength(q);
+  return `"${q.replaceAll('"', '""')}"`;
+}
+
+/** Throws RangeError when `q` has fewer than `minSearchLength` characters (code points); every engine checks it. */
+export function assertSearchLength(q: string): void {
   const length = [...q].length;
   if (length < minSearchLength) {
     throw new RangeError(`a search needs at least ${minSearchLength} characters, got ${length}`);
   }
-  return `"${q.replaceAll('"', '""')}"`;
 }

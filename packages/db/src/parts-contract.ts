@@ -1,0 +1,67 @@
+/**
+ * The parts repository contract: what every storage engine (SQLite, PostgreSQL) offers callers, in the API's
+ * own shapes. One test suite (parts-repository.contract.test.ts) runs unchanged against every implementation.
+ */
+
+/** A part as the API returns it. Timestamps are ISO 8601 UTC strings with milliseconds, set by the database. */
+export interface Part {
+  id: number;
+  partNumber: string;
+  modelNumber: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Text is stored as given (trimming and blank-to-null rules belong to the API's schemas). A missing
+ * description is stored as null.
+ */
+export interface CreatePart {
+  partNumber: string;
+  modelNumber: string;
+  name: string;
+  description?: string | null | undefined;
+}
+
+/** Fields left undefined keep their value; `description: null` clears the description. */
+export type UpdatePart = Partial<CreatePart>;
+
+export interface ListPartsQuery {
+  limit: number;
+  /** Keyset position: only rows with a larger id are returned. */
+  afterId?: number | undefined;
+  /**
+   * Case-insensitive (Unicode) substring of part number, model number, name or description; accents are
+   * significant. At least 3 characters (code points), else a RangeError: search indexes are made of
+   * character trigrams.
+   */
+  q?: string | undefined;
+  /** Exact model number. */
+  modelNumber?: string | undefined;
+}
+
+export interface PartsPage {
+  items: Part[];
+  /**
+   * The id to pass as `afterId` for the next page, or null when no row is left. A page may hold fewer than
+   * `limit` items (even none) and still carry a cursor: walking until null visits every match exactly once.
+   */
+  nextAfterId: number | null;
+}
+
+/**
+ * Data access for parts. Unique violations surface as `UniqueConstraintError` (`field: "partNumber"` for a
+ * part number whose canonical form, `partNumberKey`, another part holds).
+ */
+export interface PartsRepository {
+  /** One page in id order. */
+  list(query: ListPartsQuery): Promise<PartsPage>;
+  byId(id: number): Promise<Part | undefined>;
+  create(input: CreatePart): Promise<Part>;
+  /** Returns undefined when no part has this id; an empty patch returns the part unchanged. */
+  update(id: number, patch: UpdatePart): Promise<Part | undefined>;
+  /** Returns the deleted id, or undefined when no part has this id. */
+  delete(id: number): Promise<number | undefined>;
+}

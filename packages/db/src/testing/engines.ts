@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, type DatabaseHandle } from "../connection.ts";
+import type { PartsRepository } from "../parts-contract.ts";
+import { createSqlitePartsRepository } from "../parts-repository.ts";
+
+/**
+ * A storage engine as the contract tests drive it: `start` once per test file, `fresh` before each test (an
+ * empty table whose ids start at 1), `stop` after the file. The raw helpers reach under the repository.
+ */
+export interface EngineUnderTest {
+  readonly name: "sqlite";
+  start(): Promise<void>;
+  fresh(): Promise<PartsRepository>;
+  stop(): Promise<void>;
+  /** The stored `part_number_key` of a row. */
+  storedKey(id: number): Promise<string | null | undefined>;
+  /** Overwrites a row's timestamps (ISO strings), so that two engines can hold byte-identical data. */
+  setTimestamps(id: number, createdAt: string, updatedAt: string): Promise<void>;
+}
+
+export function sqliteEngine(): EngineUnderTest {
+  let dir: string | undefined;
+  let handle: DatabaseHandle | undefined;
+  const close = () => {
+    handle?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    handle = undefined;
+    dir = undefined;
+  };
+  const sqlite = () => handle!.sqlite;
+  return {
+    name: "sqlite",
+    async start() {},
+    async fresh() {
+      close();
+      dir = mkdtempSync(join(tmpdir(), "parts-db-"));
+      handle = openDatabase(join(dir, "parts.db"));
+      return createSqlitePartsRepository(handle.db);
+    },
+    async stop() {
+      close();
+    },
+    async storedKey(id) {
+      return sqlite().prepare<[number], string | null>("select part_number_key from parts where id = ?").pluck().get(id);
+    },
+    async setTimestamps(id, createdAt, updatedAt) {
+      sqlite().prepare("update parts set created_at = ?, updated_at = ? where id = ?").run(createdAt, updatedAt, id);
+    },
+  };
+}
