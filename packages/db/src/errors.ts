@@ -26,3 +26,33 @@ export function toUniqueConstraintError(error: unknown): UniqueConstraintError |
   }
   return undefined;
 }
+
+/** Stable codes of `DatabaseError`. */
+export type DatabaseErrorCode =
+  /** The database cannot be reached or cannot serve now (connection refused or lost, pool timeout, shutdown, overload). */
+  | "ERR_DATABASE_UNAVAILABLE"
+  /** The database refused or failed a statement for another reason. */
+  | "ERR_DATABASE_QUERY";
+
+/**
+ * A database failure other than a unique violation, with a message that never contains query parameters
+ * (drizzle's query errors embed them: a part's text, or a key in the issuer's tables). `cause` is the
+ * driver's error (its server message and SQLSTATE), not drizzle's wrapper.
+ */
+export class DatabaseError extends Error {
+  readonly code: DatabaseErrorCode;
+  /** PostgreSQL's SQLSTATE, when the server answered with one. */
+  readonly sqlState: string | undefined;
+  /**
+   * `reason`: text safe to show (a Node.js error code such as ECONNREFUSED, or the server's message when a
+   * connection is refused: login failed, no such database); never a statement's message.
+   */
+  constructor(options: { code: DatabaseErrorCode; sqlState?: string | undefined; reason?: string | undefined; cause?: unknown }) {
+    const what = options.code === "ERR_DATABASE_UNAVAILABLE" ? "database unavailable" : "database query failed";
+    const why = [options.sqlState === undefined ? undefined : `SQLSTATE ${options.sqlState}`, options.reason].filter(Boolean);
+    super(why.length === 0 ? what : `${what} (${why.join(": ")})`, { cause: options.cause });
+    this.name = "DatabaseError";
+    this.code = options.code;
+    this.sqlState = options.sqlState;
+  }
+}

@@ -1,7 +1,17 @@
 export { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type PartsDatabase } from "./connection.ts";
 export type { PartNumberCollision } from "./backfill-part-number-keys.ts";
-export { UniqueConstraintError } from "./errors.ts";
+export { DatabaseError, UniqueConstraintError, type DatabaseErrorCode } from "./errors.ts";
 export { partNumberKey } from "./part-number-key.ts";
 export type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "./parts-contract.ts";
 export { createPartsRepository, createSqlitePartsRepository, type PartsRepositoryOptions } from "./parts-repository.ts";
 export { parts } from "./schema.ts";
+export {
+  migratePostgresDatabase,
+  openPostgresDatabase,
+  type OpenPostgresOptions,
+  type PostgresDatabaseHandle,
+  type PostgresPartsDatabase,
+  type PostgresPoolOptions,
+} from "./postgres/connection.ts";
+export { createPostgresPartsRepository, type PostgresPartsRepositoryOptions } from "./postgres/parts-repository.ts";
+export { parts as postgresParts } from "./postgres/schema.ts";

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { UniqueConstraintError } from "./errors.ts";
 import type { CreatePart, ListPartsQuery, Part, PartsRepository } from "./parts-contract.ts";
+import type { parts as pgParts } from "./postgres/schema.ts";
 import type { parts as sqliteParts } from "./schema.ts";
-import { sqliteEngine, type EngineUnderTest } from "./testing/engines.ts";
+import { postgresEngine, sqliteEngine, type EngineUnderTest } from "./testing/engines.ts";
 
 // The repository contract, run unchanged against every engine. Engine-specific behaviour (SQLite's migrations,
-// FTS index and filtered-search scan bound) is tested beside each engine.
+// FTS index and filtered-search scan bound; PostgreSQL's pool, locks and errors) is tested beside each engine.
 
-const engines: EngineUnderTest[] = [sqliteEngine()];
+const engines: EngineUnderTest[] = [sqliteEngine(), postgresEngine()];
 
+// One PostgreSQL server (and database) for the whole file; each test starts from an empty table.
 beforeAll(() => Promise.all(engines.map((engine) => engine.start())), 60_000);
 afterAll(() => Promise.all(engines.map((engine) => engine.stop())));
 
@@ -414,8 +416,44 @@ describe.each(engines)("parts repository contract: $name", (engine) => {
   });
 });
 
-describe("parts repository contract: types", () => {
-  it("Part is the stored row without the key", () => {
+describe("parts repository contract: both engines", () => {
+
+  it("the same data gives byte-identical JSON from every engine", async () => {
+    const rows: CreatePart[] = [
+      { partNumber: "RT-PN-1", modelNumber: "M-1", name: "Hex bolt", description: null },
+      { partNumber: "ＲＴ-ＰＮ-２", modelNumber: "M-2", name: "ÉCROU \"M6\" 'x' \\ 🔩", description: "line 1\nline 2\ttab" },
+      { partNumber: "rt-pn-3", modelNumber: "M-1", name: "Washer", description: "" },
+    ];
+    const outputs = [];
+    for (const engine of engines) {
+      const repo = await engine.fresh();
+      for (const row of rows) await repo.create(row);
+      await repo.update(3, { description: "zinc" });
+      await repo.delete(1);
+      await repo.create({ partNumber: "RT-PN-4", modelNumber: "M-1", name: "Nut" });
+      await engine.setTimestamps(2, "2024-01-02T03:04:05.000Z", "2024-05-06T07:08:09.123Z");
+      await engine.setTimestamps(3, "2024-01-02T03:04:05.100Z", "2024-01-02T03:04:05.100Z");
+      await engine.setTimestamps(4, "2025-12-31T23:59:59.999Z", "2025-12-31T23:59:59.999Z");
+      outputs.push(
+        JSON.stringify({
+          page: await repo.list({ limit: 2 }),
+          next: await repo.list({ limit: 2, afterId: 3 }),
+          search: await repo.list({ limit: 10, q: "écrou" }),
+          model: await repo.list({ limit: 10, modelNumber: "M-1", q: "n" + "ut" }),
+          byId: await repo.byId(2),
+          missing: (await repo.byId(1)) ?? null,
+        }),
+      );
+    }
+    expect(outputs[0]).toContain('"createdAt":"2024-01-02T03:04:05.000Z"');
+    expect(outputs[0]).toContain('"description":null');
+    for (const output of outputs.slice(1)) expect(output).toBe(outputs[0]);
+  });
+
+  it("Part is the stored row of every engine without the key", () => {
     expectTypeOf<Part>().toEqualTypeOf<Omit<typeof sqliteParts.$inferSelect, "partNumberKey">>();
+    // PostgreSQL reads timestamps as Dates; the repository returns their ISO strings.
+    type Stringified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] };
+    expectTypeOf<Part>().toEqualTypeOf<Stringified<Omit<typeof pgParts.$inferSelect, "partNumberKey">>>();
   });
 });

@@ -21,3 +21,14 @@ export function assertSearchLength(q: string): void {
     throw new RangeError(`a search needs at least ${minSearchLength} characters, got ${length}`);
   }
 }
+
+/**
+ * The user's text as a PostgreSQL `ILIKE … ESCAPE '\'` pattern matching it as a substring: `%`, `_` and the
+ * escape character itself are escaped, so they match literally. Same length rule as `ftsPhrase`.
+ *
+ * @example likeSubstringPattern("100%_x") === "%100\\%\\_x%"
+ */
+export function likeSubstringPattern(q: string): string {
+  assertSearchLength(q);
+  return `%${q.replace(/[\\%_]/gu, "\\$&")}%`;
+}

@@ -1,16 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
 import { openDatabase, type DatabaseHandle } from "../connection.ts";
 import type { PartsRepository } from "../parts-contract.ts";
 import { createSqlitePartsRepository } from "../parts-repository.ts";
+import { openPostgresDatabase, type PostgresDatabaseHandle } from "../postgres/connection.ts";
+import { createPostgresPartsRepository } from "../postgres/parts-repository.ts";
 
 /**
  * A storage engine as the contract tests drive it: `start` once per test file, `fresh` before each test (an
  * empty table whose ids start at 1), `stop` after the file. The raw helpers reach under the repository.
  */
 export interface EngineUnderTest {
-  readonly name: "sqlite";
+  readonly name: "sqlite" | "postgres";
   start(): Promise<void>;
   fresh(): Promise<PartsRepository>;
   stop(): Promise<void>;
@@ -47,6 +50,37 @@ export function sqliteEngine(): EngineUnderTest {
     },
     async setTimestamps(id, createdAt, updatedAt) {
       sqlite().prepare("update parts set created_at = ?, updated_at = ? where id = ?").run(createdAt, updatedAt, id);
+    },
+  };
+}
+
+/** One server per test file (from @parts/test-postgres), one database, emptied before each test. */
+export function postgresEngine(): EngineUnderTest & { handle(): PostgresDatabaseHandle } {
+  let server: TestPostgres | undefined;
+  let handle: PostgresDatabaseHandle | undefined;
+  let repository: PartsRepository | undefined;
+  return {
+    name: "postgres",
+    handle: () => handle!,
+    async start() {
+      server = await startTestPostgres();
+      handle = await openPostgresDatabase(await server.createDatabase());
+      repository = createPostgresPartsRepository(handle.db);
+    },
+    async fresh() {
+      await handle!.pool.query("truncate parts restart identity");
+      return repository!;
+    },
+    async stop() {
+      await handle?.close();
+      await server?.stop();
+    },
+    async storedKey(id) {
+      const { rows } = await handle!.pool.query<{ key: string }>("select part_number_key as key from parts where id = $1", [id]);
+      return rows[0]?.key;
+    },
+    async setTimestamps(id, createdAt, updatedAt) {
+      await handle!.pool.query("update parts set created_at = $1, updated_at = $2 where id = $3", [createdAt, updatedAt, id]);
     },
   };
 }

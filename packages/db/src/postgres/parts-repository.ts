@@ -1,0 +1,214 @@
+import { and, eq, getTableColumns, gt, or, sql, type SQL } from "drizzle-orm";
+import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "../parts-contract.ts";
+import { partNumberKey } from "../part-number-key.ts";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import { likeSubstringPattern } from "../search-query.ts";
+import type { PostgresPartsDatabase } from "./connection.ts";
+import { defaultRetryOptions, toRepositoryError, withRetry, type RetryOptions } from "./errors.ts";
+import { partsInsertLock } from "./locks.ts";
+import { parts, type PgPartRow } from "./schema.ts";
+
+export interface PostgresPartsRepositoryOptions {
+  /** Retries of a write after a serialization failure or deadlock (SQLSTATE 40001, 40P01). */
+  retry?: RetryOptions;
+}
+
+/** The columns callers see, in the API's order (`JSON.stringify` of a part is byte-identical to SQLite's). */
+const partColumns = {
+  id: parts.id,
+  partNumber: parts.partNumber,
+  modelNumber: parts.modelNumber,
+  name: parts.name,
+  description: parts.description,
+  createdAt: parts.createdAt,
+  updatedAt: parts.updatedAt,
+};
+type SelectedPart = Pick<PgPartRow, keyof typeof partColumns>;
+
+function toPart(row: SelectedPart): Part {
+  return {
+    id: row.id,
+    partNumber: row.partNumber,
+    modelNumber: row.modelNumber,
+    name: row.name,
+    description: row.description,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const placeholder = sql.placeholder;
+
+/**
+ * The parts repository on PostgreSQL (node-postgres pool through drizzle), with the contract of
+ * parts-contract.ts.
+ *
+ * Keyset pages and concurrent writers: an identity value is drawn when a row is inserted, not when it
+ * commits, so two inserts can commit out of id order, and a reader paging with `id > cursor` could pass a
+ * lower id that commits later and never see it (tested). Every insert therefore takes a transaction-scoped
+ * advisory lock (`partsInsertLock`) before it draws its id and holds it until it commits: inserts through
+ * this repository, from any process on the database, commit one at a time in id order, and PostgreSQL makes a
+ * commit visible before it releases the lock. So a row committed after a page was read has an id above every
+ * id that page could see.
+ *
+ * Guarantee, for a walk from no cursor until `nextAfterId` is null: ids come in increasing order, each at most
+ * once; every row that exists when the walk ends and matched the query when the walk read past its id is
+ * returned, rows created during the walk included. A row deleted during the walk may or may not be returned;
+ * a row updated during the walk is returned at most once, as its page read it. It holds for rows inserted through
+ * this repository while the identity sequence draws one value at a time (CACHE 1, as migrated); not for rows
+ * inserted by other SQL, nor on engines whose advisory locks are no-ops (CockroachDB). The cost: inserts do
+ * not overlap (one commit at a time); updates and deletes do not take the lock.
+ *
+ * Every write is one statement, which PostgreSQL runs as one transaction (no BEGIN/COMMIT round trips), and
+ * is retried on serialization failure or deadlock. Reads and inserts use named prepared statements; search
+ * does not (see `searchPage`).
+ */
+export function createPostgresPartsRepository(db: PostgresPartsDatabase, options: PostgresPartsRepositoryOptions = {}): PartsRepository {
+  const retry = options.retry ?? defaultRetryOptions;
+
+  const byIdStatement = db.select(partColumns).from(parts).where(eq(parts.id, placeholder("id"))).prepare("parts_by_id");
+  // Ids start at 1, so afterId 0 is "from the start": one statement serves first and later pages.
+  const pageStatement = db
+    .select(partColumns)
+    .from(parts)
+    .where(gt(parts.id, placeholder("afterId")))
+    .orderBy(parts.id)
+    .limit(placeholder("limit"))
+    .prepare("parts_page");
+  const modelPageStatement = db
+    .select(partColumns)
+    .from(parts)
+    .where(and(eq(parts.modelNumber, placeholder("modelNumber")), gt(parts.id, placeholder("afterId"))))
+    .orderBy(parts.id)
+    .limit(placeholder("limit"))
+    .prepare("parts_model_page");
+
+  // INSERT … SELECT nextval(…), … FROM pg_advisory_xact_lock(…): the lock is taken when the one source row is
+  // produced, before the select list (and so nextval) is evaluated for it, and held until the statement's
+  // transaction commits.
+  const insertValues: Record<string, SQL> = {
+    id: sql`nextval(pg_get_serial_sequence('parts', 'id'))::int4`,
+    partNumber: sql`${placeholder("partNumber")}`,
+    partNumberKey: sql`${placeholder("partNumberKey")}`,
+    modelNumber: sql`${placeholder("modelNumber")}`,
+    name: sql`${placeholder("name")}`,
+    description: sql`${placeholder("description")}`,
+    createdAt: sql`now()`,
+    updatedAt: sql`now()`,
+  };
+  // drizzle inserts the SELECT's columns in the table's column order, leaving out the columns it never inserts
+  // (generated ones): follow that order by key. `shouldDisableInsert` is drizzle's own test, not in its types.
+  const insertSelectList = Object.entries(getTableColumns(parts))
+    .filter(([, column]) => !(column as unknown as { shouldDisableInsert(): boolean }).shouldDisableInsert())
+    .map(([key]) => {
+      const value = insertValues[key];
+      if (value === undefined) throw new Error(`no insert value for parts.${key}`);
+      return value;
+    });
+  const insertStatement = db
+    .insert(parts)
+    .select(
+      sql`select ${sql.join(insertSelectList, sql`, `)} from pg_advisory_xact_lock(${sql.raw(String(partsInsertLock[0]))}, ${sql.raw(String(partsInsertLock[1]))})`,
+    )
+    .returning(partColumns)
+    .prepare("parts_insert");
+  const deleteStatement = db
+    .delete(parts)
+    .where(eq(parts.id, placeholder("id")))
+    .returning({ id: parts.id })
+    .prepare("parts_delete");
+
+  /**
+   * Substring search: the pattern is matched with ILIKE in each of the four columns (case folded by the
+   * database's LC_CTYPE: C.UTF-8 folds all of Unicode; accents stay significant), served by the pg_trgm GIN
+   * indexes. Not a named prepared statement: after five runs PostgreSQL may switch a prepared statement to a
+   * generic plan that cannot see the pattern, and whether the trigram indexes or the id order is cheaper
+   * depends on how common the pattern is.
+   */
+  async function searchPage(query: ListPartsQuery & { q: string }, take: number): Promise<SelectedPart[]> {
+    const pattern = likeSubstringPattern(query.q);
+    const matches = (column: PgColumn) => sql`${column} ilike ${pattern} escape '\\'`;
+    const conditions = [
+      or(matches(parts.partNumber), matches(parts.modelNumber), matches(parts.name), matches(parts.description)),
+      gt(parts.id, query.afterId ?? 0),
+    ];
+    if (query.modelNumber !== undefined) conditions.push(eq(parts.modelNumber, query.modelNumber));
+    return db
+      .select(partColumns)
+      .from(parts)
+      .where(and(...conditions))
+      .orderBy(parts.id)
+      .limit(take);
+  }
+
+  function rows(query: ListPartsQuery, take: number): Promise<SelectedPart[]> {
+    const { q, modelNumber } = query;
+    const afterId = query.afterId ?? 0;
+    if (q !== undefined) return searchPage({ ...query, q }, take);
+    if (modelNumber === undefined) return pageStatement.execute({ afterId, limit: take });
+    return modelPageStatement.execute({ modelNumber, afterId, limit: take });
+  }
+
+  async function byId(id: number): Promise<Part | undefined> {
+    try {
+      const [row] = await byIdStatement.execute({ id });
+      return row === undefined ? undefined : toPart(row);
+    } catch (error) {
+      throw toRepositoryError(error);
+    }
+  }
+
+  return {
+    byId,
+
+    async list(query: ListPartsQuery): Promise<PartsPage> {
+      let found: SelectedPart[];
+      try {
+        found = await rows(query, query.limit + 1);
+      } catch (error) {
+        throw toRepositoryError(error);
+      }
+      const hasMore = found.length > query.limit;
+      const items = (hasMore ? found.slice(0, query.limit) : found).map(toPart);
+      return { items, nextAfterId: hasMore ? items[items.length - 1]!.id : null };
+    },
+
+    async create(input: CreatePart): Promise<Part> {
+      const [row] = await withRetry(
+        () =>
+          insertStatement.execute({
+            partNumber: input.partNumber,
+            partNumberKey: partNumberKey(input.partNumber),
+            modelNumber: input.modelNumber,
+            name: input.name,
+            description: input.description ?? null,
+          }),
+        retry,
+      );
+      return toPart(row!);
+    },
+
+    async update(id: number, patch: UpdatePart): Promise<Part | undefined> {
+      const values: Partial<typeof parts.$inferInsert> = Object.fromEntries(
+        Object.entries(patch).filter(([, value]) => value !== undefined),
+      );
+      if (Object.keys(values).length === 0) return byId(id);
+      if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
+      const [row] = await withRetry(
+        () =>
+          db
+            .update(parts)
+            .set({ ...values, updatedAt: sql`now()` })
+            .where(eq(parts.id, id))
+            .returning(partColumns),
+        retry,
+      );
+      return row === undefined ? undefined : toPart(row);
+    },
+
+    async delete(id: number): Promise<number | undefined> {
+      const [row] = await withRetry(() => deleteStatement.execute({ id }), retry);
+      return row?.id;
+    },
+  };
+}
