@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CliConfigError, cliVariables, readCliConfig } from "./config.ts";
 
+// A cold start transpiles the entry point and its imports with tsx: seconds on a loaded CI machine.
+const startTimeoutMs = 60_000;
 const good = {
   PARTS_URL: "http://127.0.0.1:3000",
   ISSUER: "https://id.example.com/oauth2/default",
@@ -82,11 +84,11 @@ describe("the parts bin with a bad configuration", () => {
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       // Run from this folder so that no ./.env is picked up.
       const cwd = fileURLToPath(new URL(".", import.meta.url));
-      execFile(process.execPath, [bin, "list"], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...good, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, [bin, "list"], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...good, ...env }, timeout: startTimeoutMs }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
       });
     });
     expect(result).toEqual({ code: 1, stdout: "", stderr: `parts list: invalid configuration: ${reason}${hint}\n` });
     expect(result.stderr).not.toContain(good.CLIENT_SECRET);
-  });
+  }, startTimeoutMs);
 });
