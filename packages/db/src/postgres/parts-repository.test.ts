@@ -175,3 +175,36 @@ describe("keyset pages under concurrent writers", () => {
     expect(seen).toEqual([...Array(total).keys()].map((i) => i + 1));
   });
 });
+
+describe("search in two steps (a window in id order, then the trigram indexes)", () => {
+  it.each([1, 2, 3, 7, 1000])("pages through every match exactly once with a window of %i rows", async (searchScanRows) => {
+    const small = createPostgresPartsRepository(handle.db, { searchScanRows });
+    for (let n = 1; n <= 40; n++) {
+      await small.create({ partNumber: `PN-${n}`, modelNumber: n % 4 === 0 ? "A" : "B", name: n % 5 === 0 || n > 35 ? `Écrou ${n}` : `Bolt ${n}`, description: null });
+    }
+    const walk = async (query: { q: string; modelNumber?: string }, limit: number) => {
+      const seen: number[] = [];
+      let afterId: number | undefined;
+      for (let guard = 0; guard < 100; guard++) {
+        const page = await small.list({ limit, afterId, ...query });
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.items.map((p) => p.id));
+        if (page.nextAfterId === null) return seen;
+        afterId = page.nextAfterId;
+      }
+      throw new Error("the walk did not end");
+    };
+    const ids = [...Array(40).keys()].map((i) => i + 1);
+    const ecrou = ids.filter((n) => n % 5 === 0 || n > 35);
+    for (const limit of [1, 2, 5, 100]) {
+      expect(await walk({ q: "ÉCROU" }, limit), `limit ${limit}`).toEqual(ecrou);
+      expect(await walk({ q: "écrou", modelNumber: "A" }, limit), `limit ${limit}`).toEqual(ecrou.filter((n) => n % 4 === 0));
+      expect(await walk({ q: "bolt" }, limit), `limit ${limit}`).toEqual(ids.filter((n) => !ecrou.includes(n)));
+      expect(await walk({ q: "zzz" }, limit)).toEqual([]);
+    }
+    expect(await small.list({ limit: 3, q: "écrou" })).toMatchObject({ items: [{ id: 5 }, { id: 10 }, { id: 15 }], nextAfterId: 15 });
+    expect(Object.keys((await small.list({ limit: 1, q: "écrou", afterId: 30 })).items[0]!)).toEqual([
+      "id", "partNumber", "modelNumber", "name", "description", "createdAt", "updatedAt",
+    ]);
+  });
+});

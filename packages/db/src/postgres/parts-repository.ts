@@ -11,6 +11,11 @@ import { parts, type PgPartRow } from "./schema.ts";
 export interface PostgresPartsRepositoryOptions {
   /** Retries of a write after a serialization failure or deadlock (SQLSTATE 40001, 40P01). */
   retry?: RetryOptions;
+  /**
+   * How many rows in id order a search scans before it turns to the trigram indexes for the rest of a page
+   * (default 1000; see `searchPage`).
+   */
+  searchScanRows?: number;
 }
 
 /** The columns callers see, in the API's order (`JSON.stringify` of a part is byte-identical to SQLite's). */
@@ -34,6 +39,32 @@ function toPart(row: SelectedPart): Part {
     description: row.description,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** A row of the search window statement: the window's size and end, and one match (all null when none). */
+interface WindowRow extends Record<string, unknown> {
+  scanned: number;
+  end_id: number | null;
+  id: number | null;
+  part_number: string;
+  model_number: string;
+  name: string;
+  description: string | null;
+  /** Raw timestamptz text: drizzle leaves timestamps unparsed in `execute`, as in its own column mapping. */
+  created_at: string;
+  updated_at: string;
+}
+
+function fromWindowRow(row: WindowRow): SelectedPart {
+  return {
+    id: row.id!,
+    partNumber: row.part_number,
+    modelNumber: row.model_number,
+    name: row.name,
+    description: row.description,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -65,6 +96,7 @@ const placeholder = sql.placeholder;
  */
 export function createPostgresPartsRepository(db: PostgresPartsDatabase, options: PostgresPartsRepositoryOptions = {}): PartsRepository {
   const retry = options.retry ?? defaultRetryOptions;
+  const searchScanRows = options.searchScanRows ?? 1000;
 
   const byIdStatement = db.select(partColumns).from(parts).where(eq(parts.id, placeholder("id"))).prepare("parts_by_id");
   // Ids start at 1, so afterId 0 is "from the start": one statement serves first and later pages.
@@ -120,25 +152,65 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
 
   /**
    * Substring search: the pattern is matched with ILIKE in each of the four columns (case folded by the
-   * database's LC_CTYPE: C.UTF-8 folds all of Unicode; accents stay significant), served by the pg_trgm GIN
-   * indexes. Not a named prepared statement: after five runs PostgreSQL may switch a prepared statement to a
-   * generic plan that cannot see the pattern, and whether the trigram indexes or the id order is cheaper
-   * depends on how common the pattern is.
+   * database's LC_CTYPE: C.UTF-8 folds all of Unicode; accents stay significant).
+   *
+   * Two steps, because PostgreSQL's planner cannot tell a common pattern from a rare one here: it estimates a
+   * few matches for any pattern and prices the trigram GIN indexes above a scan in id order or of the whole
+   * table. Left to itself, a rare pattern read every row, although the GIN indexes find it at once, while a
+   * common pattern through the GIN indexes would read every match although the id order finds a page in its
+   * first rows. So: first the next `searchScanRows` rows in id order (of the model, with a model filter) are
+   * scanned, which serves common patterns; when that window is full but the page is not, the rest comes from
+   * the trigram indexes (`searchByIndex`), whose work grows with the matches after the window. Both are
+   * unnamed statements, planned with the pattern. Figures belong with the search micro-benchmark
+   * (bench/README.md) once it covers PostgreSQL.
    */
   async function searchPage(query: ListPartsQuery & { q: string }, take: number): Promise<SelectedPart[]> {
     const pattern = likeSubstringPattern(query.q);
+    const afterId = query.afterId ?? 0;
+    const inWindow = (column: string) => sql`${sql.identifier("w")}.${sql.identifier(column)} ilike ${pattern} escape '\\'`;
+    const modelFilter = query.modelNumber === undefined ? sql`` : sql` and ${parts.modelNumber} = ${query.modelNumber}`;
+    // One statement, so the window's end and its matches come from one snapshot. The LEFT JOIN keeps one row
+    // (with the window's end) when nothing in the window matches.
+    const { rows } = await db.execute<WindowRow>(sql`
+      with w as (
+        select * from ${parts} where ${parts.id} > ${afterId}${modelFilter} order by ${parts.id} limit ${searchScanRows}
+      )
+      select e.scanned, e.end_id, m.id, m.part_number, m.model_number, m.name, m.description, m.created_at, m.updated_at
+      from (select count(*)::int as scanned, max(id) as end_id from w) e
+      left join lateral (
+        select * from w
+        where ${inWindow("part_number")} or ${inWindow("model_number")} or ${inWindow("name")} or ${inWindow("description")}
+        order by w.id limit ${take}
+      ) m on true
+      order by m.id`);
+    const found = rows.filter((row) => row.id !== null).map(fromWindowRow);
+    const window = rows[0];
+    if (found.length >= take || window === undefined || window.scanned < searchScanRows) return found;
+    return [...found, ...(await searchByIndex(query, pattern, window.end_id!, take - found.length))];
+  }
+
+  /**
+   * Matches after `afterId` through the trigram GIN indexes (a BitmapOr of the four), in id order. The planner
+   * is told to leave the id-order scan and the sequential scan aside for this one transaction (see
+   * `searchPage`).
+   */
+  async function searchByIndex(query: ListPartsQuery, pattern: string, afterId: number, take: number): Promise<SelectedPart[]> {
     const matches = (column: PgColumn) => sql`${column} ilike ${pattern} escape '\\'`;
     const conditions = [
       or(matches(parts.partNumber), matches(parts.modelNumber), matches(parts.name), matches(parts.description)),
-      gt(parts.id, query.afterId ?? 0),
+      // `+ 0`: not a range the primary key's index could serve, so the bitmap comes from the trigram indexes.
+      sql`${parts.id} + 0 > ${afterId}`,
     ];
     if (query.modelNumber !== undefined) conditions.push(eq(parts.modelNumber, query.modelNumber));
-    return db
-      .select(partColumns)
-      .from(parts)
-      .where(and(...conditions))
-      .orderBy(parts.id)
-      .limit(take);
+    return db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)`);
+      return tx
+        .select(partColumns)
+        .from(parts)
+        .where(and(...conditions))
+        .orderBy(parts.id)
+        .limit(take);
+    });
   }
 
   function rows(query: ListPartsQuery, take: number): Promise<SelectedPart[]> {
