@@ -7,10 +7,11 @@ export { isLoopbackUrl };
 export const IssuerUrl = z
   .url()
   .refine((value) => {
-    const url = new URL(value);
+    const url = URL.parse(value);
+    if (url === null) return false;
     return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(value));
   }, "must be an https URL (plain http is accepted only for localhost/127.0.0.1/[::1])")
-  .refine((value) => new URL(value).pathname === "/" && !new URL(value).search, "must have no path or query")
+  .refine((value) => URL.parse(value)?.pathname === "/" && !URL.parse(value)?.search, "must have no path or query")
   .transform((value) => value.replace(/\/$/, ""));
 
 /** A browser origin as browsers send it: `scheme://host[:port]`, lower-case, no default port, path or slash. */
