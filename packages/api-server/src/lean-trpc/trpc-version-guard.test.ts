@@ -24,6 +24,13 @@ function installed(name: "@trpc/server" | "@trpc/client") {
 }
 
 const workspaceYaml = readFileSync(join(repoRoot, "pnpm-workspace.yaml"), "utf8");
+/** A catalog entry's specifier, read from pnpm-workspace.yaml's `catalog:` block. */
+function catalogEntry(name: string): string | undefined {
+  const catalog = /^catalog:\n((?:[ \t]+.*\n?)*)/m.exec(workspaceYaml)?.[1] ?? "";
+  const line = catalog.split("\n").find((entry) => entry.trim().replace(/^["']|["']?:.*$/g, "") === name);
+  return line?.split(":").slice(1).join(":").trim();
+}
+
 /** pnpm-workspace.yaml's `patchedDependencies`: `name@version` → patch file. */
 function patchedDependencies(): Map<string, string> {
   const block = /^patchedDependencies:\n((?:[ \t]+.*\n?)*)/m.exec(workspaceYaml)?.[1] ?? "";
@@ -80,6 +87,16 @@ describe("tRPC version guard", () => {
       `@trpc/server ${version} is installed, but the lean tRPC path was checked against ${checkedAgainst}. ` +
         `Go through ${checklist}, then set checkedAgainst in this test to ${version}.`,
     ).toBe(checkedAgainst);
+  });
+
+  it("the catalog pins @trpc/server and @trpc/client to that exact version", () => {
+    for (const name of ["@trpc/server", "@trpc/client"]) {
+      expect(
+        catalogEntry(name),
+        `pnpm-workspace.yaml's catalog names ${name} ${catalogEntry(name)}, but the lean tRPC path was checked against exactly ` +
+          `${checkedAgainst} (no range: a bump must be deliberate). Go through ${checklist} before moving it.`,
+      ).toBe(checkedAgainst);
+    }
   });
 
   it("@trpc/client is installed at the same version as @trpc/server", () => {
