@@ -1,30 +1,12 @@
-import { z } from "zod";
 import { CorsOrigins, IssuerUrl, isLoopbackUrl } from "@parts/authorization-server";
+import { absoluteUrl, integer, logLevels, oneOf, parseEnvironment, text } from "@parts/env";
+import { z } from "zod";
 
-// Every variable goes through `text()` first, so an empty value is an error of its own instead of a silent 0
-// (`Number("")`) or a URL parser's exception. The one exception is ISSUER_CORS_ORIGINS, a list in which blank
-// entries are ignored: empty means no origin, which is also its default (CORS closed).
-
-/** A set variable's value: absent is "is required" (unless a default or `.optional()` applies), empty is an error. */
-const text = () =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") })
-    .min(1, { error: "must not be empty", abort: true });
-
-/** A whole number in decimal digits (no sign, exponent or fraction) from `min` to `max`. */
-function integer(min: number, max: number) {
-  const reason = `must be an integer from ${min} to ${max}`;
-  return text().regex(/^\d+$/, reason).transform(Number).pipe(z.number().min(min, reason).max(max, reason));
-}
-
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return text().pipe(z.enum(values, { error: `must be one of ${values.join(", ")}` }));
-}
+// ISSUER_CORS_ORIGINS is the one variable where empty has a meaning: a list in which blank entries are
+// ignored, so empty means no origin, which is also its default (CORS closed).
 
 /** The issuer's URL rules, after a check with `URL.parse` (null, never an exception) that it is a URL at all. */
-const IssuerUrlText = text()
-  .refine((value) => URL.parse(value) !== null, { error: "must be an absolute URL such as https://id.example.com", abort: true })
-  .pipe(IssuerUrl);
+const IssuerUrlText = absoluteUrl().pipe(IssuerUrl);
 
 export const IssuerConfig = z
   .object({
@@ -45,7 +27,7 @@ export const IssuerConfig = z
     /** PEM files; with an https ISSUER_URL and no certificate, a TLS-terminating proxy is assumed. */
     ISSUER_TLS_CERT_FILE: text().optional(),
     ISSUER_TLS_KEY_FILE: text().optional(),
-    LOG_LEVEL: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_LEVEL: oneOf(logLevels).default("info"),
   })
   .superRefine((env, ctx) => {
     if (!env.ISSUER_TLS_CERT_FILE !== !env.ISSUER_TLS_KEY_FILE) {
@@ -73,18 +55,9 @@ export const IssuerConfig = z
 export type IssuerConfig = z.infer<typeof IssuerConfig>;
 
 /**
- * Parses the environment, or throws one line naming each bad variable and why:
- * `invalid configuration: ISSUER_URL: must be an https URL …; ACCESS_TOKEN_TTL: must be an integer from 60 to 86400`.
- * Messages never contain a variable's value except the offending entries of ISSUER_CORS_ORIGINS.
+ * Parses the environment, or throws one line naming each bad variable and why. Messages never contain a
+ * variable's value except the offending entries of ISSUER_CORS_ORIGINS.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): IssuerConfig {
-  const result = IssuerConfig.safeParse(env);
-  if (result.success) return result.data;
-  // One reason per variable: the first is the one to fix first.
-  const reasons = new Map<string, string>();
-  for (const issue of result.error.issues) {
-    const name = String(issue.path[0] ?? "environment");
-    if (!reasons.has(name)) reasons.set(name, issue.message);
-  }
-  throw new Error(`invalid configuration: ${[...reasons].map(([name, reason]) => `${name}: ${reason}`).join("; ")}`);
+  return parseEnvironment(IssuerConfig, env);
 }

@@ -1,20 +1,12 @@
+import { integer, parseEnvironment, text } from "@parts/env";
 import { z } from "zod";
 
 // The launcher reads only what it must agree on with both services; every other variable in its environment
 // passes through to the issuer and the parts server, which check their own. As there, an empty value is an
 // error ("must not be empty"): leave a variable unset to get its default.
 
-/** A set variable's value: absent means the default, empty is an error. */
-const text = () =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") })
-    .min(1, { error: "must not be empty", abort: true });
-
 /** The launcher prints URLs with these ports, so 0 ("any free port", which the services accept) is not allowed. */
-function port() {
-  const reason = "must be an integer from 1 to 65535";
-  return text().regex(/^\d+$/, reason).transform(Number).pipe(z.number().min(1, reason).max(65535, reason));
-}
+const port = () => integer(1, 65535);
 
 export const LauncherConfig = z
   .object({
@@ -35,12 +27,5 @@ export type LauncherConfig = z.infer<typeof LauncherConfig>;
 
 /** Parses the environment, or throws one line naming each bad variable and why (never a value). */
 export function loadConfig(env: NodeJS.ProcessEnv): LauncherConfig {
-  const result = LauncherConfig.safeParse(env);
-  if (result.success) return result.data;
-  const reasons = new Map<string, string>();
-  for (const issue of result.error.issues) {
-    const name = String(issue.path[0] ?? "environment");
-    if (!reasons.has(name)) reasons.set(name, issue.message);
-  }
-  throw new Error(`invalid configuration: ${[...reasons].map(([name, reason]) => `${name}: ${reason}`).join("; ")}`);
+  return parseEnvironment(LauncherConfig, env);
 }

@@ -1,0 +1,2 @@
+export { absoluteUrl, booleanText, integer, list, logLevels, maxTimerMs, oneOf, text } from "./env-values.ts";
+export { parseEnvironment } from "./parse-environment.ts";
