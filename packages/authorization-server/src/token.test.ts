@@ -1,31 +1,20 @@
-import { createPartsRepository, openDatabase } from "@parts/db";
-import { createTokenVerifier } from "@parts/router";
-import { createPartsServer, type PartsServer } from "@parts/api-server";
 import { randomUUID } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIssuer } from "./issuer.ts";
-import { basic, capturedLogger, requestToken, startRealIssuer, tempDir, tokenFor } from "./testing.ts";
+import { basic, capturedLogger, requestToken, startRealIssuer, tempDir } from "./testing.ts";
 
 const dir = tempDir();
 const { lines: logLines, logger } = capturedLogger();
 let issuer: RunningIssuer;
 let reader: { clientId: string; clientSecret: string };
-let parts: PartsServer;
-let partsUrl: string;
 
 beforeAll(async () => {
   issuer = await startRealIssuer(`${dir.path}/issuer.db`, { accessTokenTtl: 600, logger });
   const created = await issuer.clients.create({ name: "Reader", scope: "parts:read" });
   reader = { clientId: created.clientId, clientSecret: created.clientSecret! };
-  const database = openDatabase(`${dir.path}/parts.db`);
-  const verifier = createTokenVerifier({ issuer: issuer.url, audience: "api://parts" });
-  parts = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: pino({ level: "silent" }) });
-  partsUrl = await parts.listen(0, "127.0.0.1");
 });
 afterAll(async () => {
-  await parts.close(0);
   await issuer.close();
   dir.remove();
 });
@@ -55,16 +44,6 @@ describe("client_credentials token", () => {
     expect(claims.iat).toBeGreaterThanOrEqual(before);
     expect(claims.exp! - claims.iat!).toBe(600);
     expect(typeof claims.jti).toBe("string");
-  });
-
-  it("is accepted by the parts server", async () => {
-    const token = await tokenFor(issuer.url, reader.clientId, reader.clientSecret);
-    const response = await fetch(`${partsUrl}/trpc/parts.list?input=${encodeURIComponent("{}")}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(response.status).toBe(200);
-    const anonymous = await fetch(`${partsUrl}/trpc/parts.list?input=${encodeURIComponent("{}")}`);
-    expect(anonymous.status).toBe(401);
   });
 
   it("without a scope parameter carries the client's whole allowed set", async () => {
