@@ -4,11 +4,11 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createPartsRepository, openDatabase, type DatabaseHandle } from "@parts/db";
+import { createPartsRepository, DatabaseError, openDatabase, type DatabaseHandle, type PartsRepository } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createPartsServer, maxBatchCalls, type PartsServer } from "./http-server.ts";
+import { createPartsServer, maxBatchCalls, readinessPingTimeoutMs, type PartsServer, type ServedDatabase } from "./http-server.ts";
 import { createLogger } from "./logger.ts";
 
 let issuer: FakeIssuer;
@@ -339,5 +339,50 @@ describe("probes and shutdown", () => {
     expect(reopened.sqlite.prepare("select count(*) from parts").pluck().get()).toBe(1);
     reopened.close();
     base = await startServer(); // afterEach closes a server
+  });
+});
+
+describe("a database that cannot serve (PostgreSQL down, pool exhausted)", () => {
+  /** Replaces the running server with one over `database` and `parts`; afterEach closes it. */
+  async function restartWith(served: ServedDatabase, parts: PartsRepository, leanPath = true) {
+    await app.close(1000);
+    const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+    app = createPartsServer({ database: served, verifier, parts, logger: createLogger("silent"), leanPath });
+    base = await app.listen(0, "127.0.0.1");
+  }
+  const unavailable = () => Promise.reject(new DatabaseError({ code: "ERR_DATABASE_UNAVAILABLE", reason: "ECONNREFUSED" }));
+  const downRepository: PartsRepository = { list: unavailable, byId: unavailable, create: unavailable, update: unavailable, delete: unavailable };
+
+  it("readyz awaits an asynchronous ping and reports the database down", async () => {
+    await restartWith({ ping: async () => false, close: async () => {} }, downRepository);
+    const response = await fetch(`${base}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ database: false, issuerKeys: true });
+  });
+
+  it("readyz reports the database down when its ping hangs or throws, within the ping timeout", async () => {
+    for (const ping of [() => new Promise<boolean>(() => {}), () => Promise.reject(new Error("boom")), (): boolean => { throw new Error("boom"); }]) {
+      await restartWith({ ping, close: () => {} }, downRepository);
+      const started = performance.now();
+      const response = await fetch(`${base}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ database: false, issuerKeys: true });
+      expect(performance.now() - started).toBeLessThan(readinessPingTimeoutMs + 1000);
+    }
+  });
+
+  it.each([true, false])("procedures answer 503 with Retry-After: 1 (lean path: %s), for single calls and batches", async (leanPath) => {
+    await restartWith({ ping: async () => false, close: async () => {} }, downRepository, leanPath);
+    for (const result of [await call("query", "parts.list", {}), await call("query", "parts.byId", { id: 1 }), await create(part(1))]) {
+      expect(result.status).toBe(503);
+      expect(result.headers.get("retry-after")).toBe("1");
+      expect(result.body.error.data.code).toBe("SERVICE_UNAVAILABLE");
+      expect(result.body.error.message).toBe("the database is unavailable; retry later");
+    }
+    const batch = await fetch(`${base}/trpc/parts.list,parts.byId?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: {}, 1: { id: 1 } }))}`, {
+      headers: { authorization: `Bearer ${writeToken}` },
+    });
+    expect(batch.status).toBe(503);
+    expect(batch.headers.get("retry-after")).toBe("1");
   });
 });

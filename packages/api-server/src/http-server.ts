@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DatabaseHandle } from "@parts/db";
 import {
   appRouter,
-  authResponseHeaders,
+  errorResponseHeaders,
   createContext,
   enforceRequestBudget,
   requestLimits,
@@ -36,8 +35,31 @@ function authorizationOf(req: IncomingMessage): string | string[] | undefined {
 /** Headers on every answer: API responses are per caller and JSON only. */
 const commonHeaders = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;
 
+/** What the server needs of a database engine besides its repository: a readiness check, and closing at shutdown. */
+export interface ServedDatabase {
+  /** True while the database can serve (SQLite answers at once, a pool runs `select 1`); must not hang for long. */
+  ping(): boolean | Promise<boolean>;
+  close(): void | Promise<void>;
+}
+
+/** How long `/readyz` waits for the database's ping before reporting it not ready: the probe never hangs. */
+export const readinessPingTimeoutMs = 1000;
+
+/** The database's readiness: false when the ping fails, throws, or takes longer than `readinessPingTimeoutMs`. */
+async function databaseReady(database: ServedDatabase): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(resolve, readinessPingTimeoutMs, false)));
+  try {
+    return await Promise.race([Promise.resolve().then(() => database.ping()), timedOut]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface PartsServerOptions extends ContextDeps {
-  database: Pick<DatabaseHandle, "ping" | "close">;
+  database: ServedDatabase;
   logger: Logger;
   /** Refuses new API requests (503 + Retry-After) while the process is overloaded; health probes always answer. */
   loadShedder?: Pick<LoadShedder, "overloaded" | "retryAfterSeconds">;
@@ -75,7 +97,7 @@ export function createPartsServer(options: PartsServerOptions) {
       const budget = enforceRequestBudget(calls);
       return budget ? budget.then(context) : context();
     },
-    responseHeaders: authResponseHeaders,
+    responseHeaders: errorResponseHeaders,
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },
@@ -100,7 +122,8 @@ export function createPartsServer(options: PartsServerOptions) {
     }
     if (url.startsWith(trpcBasePath)) return lean(req, res) ?? trpc(req, res);
     if (url === "/readyz") {
-      const checks = { database: database.ping(), issuerKeys: await verifier.ready() };
+      const [databaseOk, issuerKeys] = await Promise.all([databaseReady(database), verifier.ready()]);
+      const checks = { database: databaseOk, issuerKeys };
       return sendJson(res, checks.database && checks.issuerKeys ? 200 : 503, checks);
     }
     sendJson(res, 404, { error: "not found" });
@@ -169,7 +192,7 @@ export function createPartsServer(options: PartsServerOptions) {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
-      database.close();
+      await database.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { AppRouter } from "./root.ts";
 export { appRouter, type AppRouter } from "./root.ts";
 export { createCallerFactory } from "./trpc.ts";
 export { createContext, type Context, type ContextDeps, type RequestFacts } from "./context.ts";
-export { authResponseHeaders } from "./http.ts";
+export { databaseRetryAfterSeconds, errorResponseHeaders, isDatabaseUnavailable } from "./http.ts";
 export { requestLimits } from "./limits/request-limits.ts";
 export { enforceRequestBudget, requestCost, type PendingCall, type RequestCost } from "./limits/request-budget.ts";
 export { AuthError, wwwAuthenticate, type AuthErrorCode, type AuthErrorOptions } from "./auth/errors.ts";

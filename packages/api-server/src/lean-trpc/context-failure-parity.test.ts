@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { appRouter, authResponseHeaders, requestLimits } from "@parts/router";
+import { appRouter, errorResponseHeaders, requestLimits } from "@parts/router";
 import { initTRPC, TRPCError, type AnyTRPCRouter, type TRPCProcedureType } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,7 +74,7 @@ async function serve(router: AnyTRPCRouter, lean: boolean): Promise<Served> {
     maxBodySize: requestLimits.maxBodyBytes,
     maxBatchSize: requestLimits.maxBatchCalls,
     createContext,
-    responseHeaders: authResponseHeaders,
+    responseHeaders: errorResponseHeaders,
     onError,
   };
   const leanHandler = lean ? createLeanTrpcHandler(options) : () => undefined;
@@ -84,7 +84,7 @@ async function serve(router: AnyTRPCRouter, lean: boolean): Promise<Served> {
     maxBodySize: options.maxBodySize,
     maxBatchSize: options.maxBatchSize,
     createContext: ({ req }) => createContext(req),
-    responseMeta: ({ errors }) => ({ headers: authResponseHeaders(errors) }),
+    responseMeta: ({ errors }) => ({ headers: errorResponseHeaders(errors) }),
     onError,
   });
   const server = createServer((req, res) => void (leanHandler(req, res) ?? adapter(req, res)));

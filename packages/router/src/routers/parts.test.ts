@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPartsRepository, openDatabase, type DatabaseHandle } from "@parts/db";
+import { createPartsRepository, DatabaseError, openDatabase, type DatabaseErrorCode, type DatabaseHandle, type PartsRepository } from "@parts/db";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../auth/verifier.ts";
@@ -178,5 +178,40 @@ describe("authorization", () => {
     const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
     const caller = createCaller(createContext({ verifier, parts: createPartsRepository(database.db) }, { authorization: undefined }));
     expect((await trpcError(caller.parts.list())).code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("database failures", () => {
+  /** A repository whose every call fails as the PostgreSQL engine does when the database cannot serve. */
+  function failingRepository(code: DatabaseErrorCode): PartsRepository {
+    const fail = () => Promise.reject(new DatabaseError({ code, reason: "ECONNREFUSED" }));
+    return { list: fail, byId: fail, create: fail, update: fail, delete: fail };
+  }
+
+  async function callerOver(parts: PartsRepository) {
+    const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience });
+    return createCaller(createContext({ verifier, parts }, { authorization: `Bearer ${await issuer.sign({ scope: "parts:read parts:write" })}` }));
+  }
+
+  it("an unavailable database is SERVICE_UNAVAILABLE for every procedure, with the DatabaseError as cause", async () => {
+    const caller = await callerOver(failingRepository("ERR_DATABASE_UNAVAILABLE"));
+    for (const call of [
+      caller.parts.list(),
+      caller.parts.byId({ id: 1 }),
+      caller.parts.create(newPart()),
+      caller.parts.update({ id: 1, name: "x" }),
+      caller.parts.delete({ id: 1 }),
+    ]) {
+      const error = await trpcError(call);
+      expect(error.code).toBe("SERVICE_UNAVAILABLE");
+      expect(error.message).toBe("the database is unavailable; retry later");
+      expect(error.cause).toBeInstanceOf(DatabaseError);
+    }
+  });
+
+  it("any other database failure stays an internal error", async () => {
+    const caller = await callerOver(failingRepository("ERR_DATABASE_QUERY"));
+    expect((await trpcError(caller.parts.list())).code).toBe("INTERNAL_SERVER_ERROR");
+    expect((await trpcError(caller.parts.create(newPart()))).code).toBe("INTERNAL_SERVER_ERROR");
   });
 });

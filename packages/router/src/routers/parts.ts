@@ -1,4 +1,4 @@
-import { UniqueConstraintError } from "@parts/db";
+import { DatabaseError, UniqueConstraintError } from "@parts/db";
 import { TRPCError } from "@trpc/server";
 import { Scopes } from "../auth/scopes.ts";
 import { encodeCursor } from "../schemas/cursor.ts";
@@ -12,38 +12,47 @@ function notFound(id: number): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: `no part with id ${id}` });
 }
 
-function conflictOr(error: unknown): never {
+/**
+ * The repository's failures as API errors: a duplicate part number is CONFLICT; a database that cannot serve
+ * now (connection refused or lost, pool exhausted, server shutting down) is SERVICE_UNAVAILABLE, answered
+ * with 503 and `Retry-After` (http.ts) instead of a 500. Anything else propagates (a 500, logged).
+ */
+function storeError(error: unknown): never {
   if (error instanceof UniqueConstraintError) {
     throw new TRPCError({ code: "CONFLICT", message: `a part with this ${error.field} already exists`, cause: error });
+  }
+  if (error instanceof DatabaseError && error.code === "ERR_DATABASE_UNAVAILABLE") {
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "the database is unavailable; retry later", cause: error });
   }
   throw error;
 }
 
 export const partsRouter = router({
   list: readProcedure.input(ListPartsInput.prefault({})).query(async ({ ctx, input }) => {
-    const page = await ctx.parts.list({
-      limit: input.limit,
-      afterId: input.cursor,
-      q: input.q,
-      modelNumber: input.modelNumber,
-    });
+    const page = await ctx.parts
+      .list({ limit: input.limit, afterId: input.cursor, q: input.q, modelNumber: input.modelNumber })
+      .catch(storeError);
     return { items: page.items, nextCursor: page.nextAfterId === null ? null : encodeCursor(page.nextAfterId) };
   }),
 
   byId: readProcedure.input(PartIdInput).query(async ({ ctx, input }) => {
-    return (await ctx.parts.byId(input.id)) ?? Promise.reject(notFound(input.id));
+    const part = await ctx.parts.byId(input.id).catch(storeError);
+    if (part === undefined) throw notFound(input.id);
+    return part;
   }),
 
   create: writeProcedure.input(CreatePartInput).mutation(async ({ ctx, input }) => {
-    return ctx.parts.create(input).catch(conflictOr);
+    return ctx.parts.create(input).catch(storeError);
   }),
 
   update: writeProcedure.input(UpdatePartInput).mutation(async ({ ctx, input: { id, ...patch } }) => {
-    return (await ctx.parts.update(id, patch).catch(conflictOr)) ?? Promise.reject(notFound(id));
+    const part = await ctx.parts.update(id, patch).catch(storeError);
+    if (part === undefined) throw notFound(id);
+    return part;
   }),
 
   delete: writeProcedure.input(PartIdInput).mutation(async ({ ctx, input }) => {
-    const deleted = await ctx.parts.delete(input.id);
+    const deleted = await ctx.parts.delete(input.id).catch(storeError);
     if (deleted === undefined) throw notFound(input.id);
     return { id: deleted };
   }),
