@@ -17,8 +17,13 @@ describe("loadConfig", () => {
       REQUEST_TIMEOUT_MS: 30_000,
       MAX_EVENT_LOOP_DELAY_MS: 500,
       SHUTDOWN_GRACE_MS: 10_000,
+      DATABASE_POOL_MAX: 10,
+      DATABASE_CONNECT_TIMEOUT_MS: 2000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 5000,
+      DATABASE_IDLE_TIMEOUT_MS: 30_000,
     });
     expect(loadConfig({ ISSUER: issuer })).not.toHaveProperty("MAX_HEAP_USED_MB");
+    expect(loadConfig({ ISSUER: issuer })).not.toHaveProperty("DATABASE_URL");
   });
 
   it("names a missing ISSUER", () => {
@@ -56,6 +61,33 @@ describe("loadConfig", () => {
     });
   });
 
+  it("takes a PostgreSQL URL and pool settings", () => {
+    expect(
+      loadConfig({
+        ISSUER: issuer,
+        DATABASE_URL: "postgresql://parts:pw@db.example.com:5432/parts",
+        DATABASE_POOL_MAX: "4",
+        DATABASE_CONNECT_TIMEOUT_MS: "500",
+        DATABASE_STATEMENT_TIMEOUT_MS: "0",
+        DATABASE_IDLE_TIMEOUT_MS: "1000",
+      }),
+    ).toMatchObject({
+      DATABASE_URL: "postgresql://parts:pw@db.example.com:5432/parts",
+      DATABASE_POOL_MAX: 4,
+      DATABASE_CONNECT_TIMEOUT_MS: 500,
+      DATABASE_STATEMENT_TIMEOUT_MS: 0,
+      DATABASE_IDLE_TIMEOUT_MS: 1000,
+    });
+  });
+
+  it.each(["postgres://parts:s3cret-pw@db.example.com:port/parts", "postgres://parts:s3cret-pw%@db.example.com/parts", "mysql://parts:s3cret-pw@db/parts"])(
+    "names DATABASE_URL=%s without echoing its password",
+    (url) => {
+      expect(() => loadConfig({ ISSUER: issuer, DATABASE_URL: url })).toThrow(/^invalid configuration: DATABASE_URL: must /);
+      expect(() => loadConfig({ ISSUER: issuer, DATABASE_URL: url })).not.toThrow(/s3cret/);
+    },
+  );
+
   it("reports every invalid variable in one line, one reason each", () => {
     expect(() => loadConfig({ ISSUER: "", PORT: "70000", ACCEPT_UNTYPED_TOKENS: "maybe" })).toThrow(
       new Error(
@@ -80,6 +112,15 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["PORT", "65536", "must be an integer from 0 to 65535"],
   ["HOST", "", empty],
   ["DATABASE_FILE", "", empty],
+  ["DATABASE_URL", "", empty],
+  ["DATABASE_URL", "https://db.example.com/parts", "must start with postgres:// or postgresql://"],
+  ["DATABASE_URL", "postgres://u:pw@db.example.com:99999/parts", "must be a URL such as postgres://user:password@db.example.com:5432/parts (percent-encode special characters)"],
+  ["DATABASE_URL", "postgres://u:p%zz@db.example.com/parts", "must percent-encode special characters in the user name and password (% as %25)"],
+  ["DATABASE_POOL_MAX", "0", "must be an integer from 1 to 1000"],
+  ["DATABASE_POOL_MAX", "", empty],
+  ["DATABASE_CONNECT_TIMEOUT_MS", "50", timer(100)],
+  ["DATABASE_STATEMENT_TIMEOUT_MS", "-1", timer(0)],
+  ["DATABASE_IDLE_TIMEOUT_MS", "30s", timer(0)],
   ["ISSUER", "", empty],
   ["ISSUER", "not-a-url", url],
   ["ISSUER", "id.example.com", url],

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { createPartsRepository, openDatabase } from "@parts/db";
+import { createPostgresPartsRepository, createSqlitePartsRepository, DatabaseError, openDatabase, openPostgresDatabase, type PartsRepository } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
-import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes } from "@parts/api-server";
+import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes, type ServedDatabase } from "@parts/api-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 
@@ -15,19 +15,53 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-let database;
-try {
-  database = openDatabase(config.DATABASE_FILE);
-} catch (error) {
-  // One line an operator can act on (which file, which SQLite/OS code); the stack adds nothing here.
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  logger.fatal({ file: config.DATABASE_FILE, code: typeof code === "string" ? code : undefined, reason: String(message) }, "cannot open database");
-  process.exit(1);
+
+/** Where the PostgreSQL server is, for log lines: host, port and database, never the user or password. */
+function postgresTarget(databaseUrl: string) {
+  const url = URL.parse(databaseUrl);
+  return { host: url?.hostname || undefined, port: url?.port || undefined, database: url?.pathname.slice(1) || undefined };
 }
-// Rows stored before part numbers were compared case- and width-insensitively that now collide are kept as they
-// are, never merged: an operator renames or deletes them (SECURITY.md, "Text rules").
-for (const collision of database.partNumberCollisions) {
-  logger.warn(collision, "part number collides with another part's under the canonical comparison; rename or delete one of them");
+
+let database: ServedDatabase;
+let parts: PartsRepository;
+if (config.DATABASE_URL !== undefined) {
+  const databaseUrl = config.DATABASE_URL;
+  try {
+    const postgres = await openPostgresDatabase(databaseUrl, {
+      max: config.DATABASE_POOL_MAX,
+      connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMillis: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleTimeoutMillis: config.DATABASE_IDLE_TIMEOUT_MS,
+      applicationName: "parts-server",
+      // An idle pooled connection lost (server restart, network): node-postgres drops it and reconnects on demand.
+      onError: (error) => logger.warn({ code: (error as { code?: unknown }).code }, "idle database connection lost"),
+    });
+    database = postgres;
+    parts = createPostgresPartsRepository(postgres.db);
+  } catch (error) {
+    // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
+    const reason = error instanceof DatabaseError ? error.message : "cannot open the database";
+    logger.fatal({ variable: "DATABASE_URL", ...postgresTarget(databaseUrl), reason }, `cannot open the database at DATABASE_URL: ${reason}`);
+    process.exit(1);
+  }
+  logger.info({ engine: "postgres", ...postgresTarget(databaseUrl), poolMax: config.DATABASE_POOL_MAX }, "database open");
+} else {
+  let sqlite;
+  try {
+    sqlite = openDatabase(config.DATABASE_FILE);
+  } catch (error) {
+    // One line an operator can act on (which file, which SQLite/OS code); the stack adds nothing here.
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    logger.fatal({ file: config.DATABASE_FILE, code: typeof code === "string" ? code : undefined, reason: String(message) }, "cannot open database");
+    process.exit(1);
+  }
+  // Rows stored before part numbers were compared case- and width-insensitively that now collide are kept as they
+  // are, never merged: an operator renames or deletes them (SECURITY.md, "Text rules").
+  for (const collision of sqlite.partNumberCollisions) {
+    logger.warn(collision, "part number collides with another part's under the canonical comparison; rename or delete one of them");
+  }
+  database = sqlite;
+  parts = createSqlitePartsRepository(sqlite.db);
 }
 const verifier = createTokenVerifier({
   issuer: config.ISSUER,
@@ -40,7 +74,7 @@ const verifier = createTokenVerifier({
 const app = createPartsServer({
   database,
   verifier,
-  parts: createPartsRepository(database.db),
+  parts,
   logger,
   loadShedder: createLoadShedder({
     maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,

@@ -39,3 +39,34 @@ export const booleanText = () => oneOf(["true", "false", "1", "0"]).transform((v
 /** Text that `URL.parse` accepts (null, never an exception), so a malformed value is reported against its variable. */
 export const absoluteUrl = () =>
   text().refine((value) => URL.parse(value) !== null, { error: "must be an absolute URL such as https://id.example.com", abort: true });
+
+/** Decodes a URL's percent-encoded user name or password as node-postgres will, or undefined when it cannot. */
+function decodedOrUndefined(component: string): string | undefined {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A PostgreSQL connection URL (`postgres://` or `postgresql://`, as node-postgres reads it). The reasons never
+ * quote the value: it usually holds a password.
+ */
+export const postgresUrl = () =>
+  text()
+    .refine((value) => URL.parse(value) !== null, {
+      error: "must be a URL such as postgres://user:password@db.example.com:5432/parts (percent-encode special characters)",
+      abort: true,
+    })
+    .refine((value) => ["postgres:", "postgresql:"].includes(URL.parse(value)!.protocol), {
+      error: "must start with postgres:// or postgresql://",
+      abort: true,
+    })
+    .refine(
+      (value) => {
+        const url = URL.parse(value)!;
+        return decodedOrUndefined(url.username) !== undefined && decodedOrUndefined(url.password) !== undefined;
+      },
+      { error: "must percent-encode special characters in the user name and password (% as %25)" },
+    );

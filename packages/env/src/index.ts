@@ -1,2 +1,2 @@
-export { absoluteUrl, booleanText, integer, list, logLevels, maxTimerMs, oneOf, text } from "./env-values.ts";
+export { absoluteUrl, booleanText, integer, list, logLevels, maxTimerMs, oneOf, postgresUrl, text } from "./env-values.ts";
 export { parseEnvironment } from "./parse-environment.ts";

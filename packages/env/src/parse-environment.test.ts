@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { absoluteUrl, booleanText, integer, list, oneOf, text } from "./env-values.ts";
+import { absoluteUrl, booleanText, integer, list, oneOf, postgresUrl, text } from "./env-values.ts";
 import { parseEnvironment } from "./parse-environment.ts";
 
 const Schema = z.object({
@@ -10,6 +10,7 @@ const Schema = z.object({
   ITEMS: list("item").optional(),
   LEVEL: oneOf(["a", "b"]).default("a"),
   URL_VALUE: absoluteUrl().optional(),
+  DB_URL: postgresUrl().optional(),
 });
 
 const error = (env: NodeJS.ProcessEnv) => {
@@ -44,5 +45,27 @@ describe("parseEnvironment", () => {
     const message = error({ NAME: "", PORT: "secret-value-99" })!;
     expect(message).toBe("invalid configuration: NAME: must not be empty; PORT: must be an integer from 1 to 10");
     expect(message).not.toContain("secret-value");
+  });
+});
+
+describe("postgresUrl", () => {
+  it.each(["postgres://parts:s3cret@db.example.com:5432/parts", "postgresql://db.example.com/parts?sslmode=require", "postgres:///parts?host=/run/postgresql", "postgres://u:p%25ss@[::1]/x"])(
+    "accepts %s",
+    (url) => {
+      expect(parseEnvironment(Schema, { NAME: "x", DB_URL: url }).DB_URL).toBe(url);
+    },
+  );
+
+  it.each([
+    ["postgres://parts:s3cret@db.example.com:port/parts", "must be a URL such as postgres://user:password@db.example.com:5432/parts (percent-encode special characters)"],
+    ["postgres://parts:s3cret@db.example.com:99999/parts", "must be a URL such as postgres://user:password@db.example.com:5432/parts (percent-encode special characters)"],
+    ["parts:s3cret@db.example.com/parts", "must start with postgres:// or postgresql://"],
+    ["mysql://parts:s3cret@db.example.com/parts", "must start with postgres:// or postgresql://"],
+    ["https://parts:s3cret@db.example.com/parts", "must start with postgres:// or postgresql://"],
+    ["postgres://parts:s3cret%zz@db.example.com/parts", "must percent-encode special characters in the user name and password (% as %25)"],
+  ])("refuses %s without quoting the password", (url, reason) => {
+    const message = error({ NAME: "x", DB_URL: url })!;
+    expect(message).toBe(`invalid configuration: DB_URL: ${reason}`);
+    expect(message).not.toContain("s3cret");
   });
 });
