@@ -1,12 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { postgresMigrationsFolder as migrationsFolder } from "../postgres-migrations-folder.ts";
 import { toConnectError } from "./errors.ts";
 import { migrationLock } from "./locks.ts";
 import * as schema from "./schema.ts";
-
-const migrationsFolder = fileURLToPath(new URL("../../drizzle-pg", import.meta.url));
 
 /** Where drizzle records applied migrations (a table of its own, so other components may share the database). */
 export const migrationsTable = { migrationsSchema: "drizzle", migrationsTable: "parts_migrations" } as const;
