@@ -15,24 +15,29 @@ export const IssuerUrl = absoluteUrl().refine((value) => {
 /** JWS algorithms the verifier can check with a public key; `Ed25519` is the fully specified name of EdDSA. */
 const asymmetricAlgorithms = new Set([...defaultAlgorithms, "Ed25519"]);
 
+/** Where the parts live; also all that `migrate` reads. */
+const databaseVariables = {
+  /** The SQLite file; not used when DATABASE_URL is set. */
+  DATABASE_FILE: text().default("./data/parts.db"),
+  /** A postgres:// or postgresql:// URL selects PostgreSQL instead of the SQLite file. */
+  DATABASE_URL: postgresUrl().optional(),
+  /** PostgreSQL pool: most connections per process (processes x this must stay below max_connections). */
+  DATABASE_POOL_MAX: integer(1, 1000).default(10),
+  /** How long a query waits for a connection (a new one, or a free one from a full pool) before failing with 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: integer(100, maxTimerMs).default(2000),
+  /** `statement_timeout` of every pooled connection; 0 = none. */
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(0, maxTimerMs).default(5000),
+  /** How long an unused pooled connection stays open; 0 = until the pool closes it. */
+  DATABASE_IDLE_TIMEOUT_MS: integer(0, maxTimerMs).default(30_000),
+};
+
 export const ServerConfig = z
   .object({
     /** 0 picks a free port. */
     PORT: integer(0, 65535).default(3000),
     /** Loopback by default; set 0.0.0.0 (or a specific address) to serve other machines. */
     HOST: text().default("127.0.0.1"),
-    /** The SQLite file; not used when DATABASE_URL is set. */
-    DATABASE_FILE: text().default("./data/parts.db"),
-    /** A postgres:// or postgresql:// URL selects PostgreSQL instead of the SQLite file. */
-    DATABASE_URL: postgresUrl().optional(),
-    /** PostgreSQL pool: most connections per process (processes x this must stay below max_connections). */
-    DATABASE_POOL_MAX: integer(1, 1000).default(10),
-    /** How long a query waits for a connection (a new one, or a free one from a full pool) before failing with 503. */
-    DATABASE_CONNECT_TIMEOUT_MS: integer(100, maxTimerMs).default(2000),
-    /** `statement_timeout` of every pooled connection; 0 = none. */
-    DATABASE_STATEMENT_TIMEOUT_MS: integer(0, maxTimerMs).default(5000),
-    /** How long an unused pooled connection stays open; 0 = until the pool closes it. */
-    DATABASE_IDLE_TIMEOUT_MS: integer(0, maxTimerMs).default(30_000),
+    ...databaseVariables,
     ISSUER: IssuerUrl,
     AUDIENCE: text().default("api://parts"),
     /** Okta and some other issuers do not set the RFC 9068 `typ: at+jwt` header. */
@@ -84,4 +89,13 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
  */
 export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return parseEnvironment(ServerConfig, env);
+}
+
+/** The configuration of `migrate`: the database variables only (no issuer needed to migrate). */
+export const MigrateConfig = z.object({ ...databaseVariables, LOG_LEVEL: oneOf(logLevels).default("info") });
+
+export type MigrateConfig = z.infer<typeof MigrateConfig>;
+
+export function loadMigrateConfig(env: NodeJS.ProcessEnv): MigrateConfig {
+  return parseEnvironment(MigrateConfig, env);
 }
