@@ -89,6 +89,30 @@ describe("the text parsers", () => {
     ]);
   });
 
+  it("read keys of several objects at different indentations, a repeated key once", () => {
+    const source = [
+      "const shared = {",
+      "  DATABASE_FILE: text().default(\"x\"),",
+      "  DATABASE_URL: postgresUrl().optional(),",
+      "};",
+      "export const Config = z",
+      "  .object({",
+      "    ...shared,",
+      "    ISSUER: IssuerUrl,",
+      "    LOG_LEVEL: oneOf(levels).default(\"info\"),",
+      "  });",
+      "export const Other = z.object({ ...shared,",
+      "  LOG_LEVEL: oneOf(levels).default(\"info\"),",
+      "});",
+    ].join("\n");
+    expect(schemaEntries(source)).toEqual([
+      { name: "DATABASE_FILE", required: false },
+      { name: "DATABASE_URL", required: false },
+      { name: "ISSUER", required: true },
+      { name: "LOG_LEVEL", required: false },
+    ]);
+  });
+
   it("read active and commented-out assignments from .env.example", () => {
     expect(envExampleEntries("# the API\nISSUER=https://id.example.com\n# PORT=3000\n#   HOST=127.0.0.1\n").map((e) => [e.name, e.commented])).toEqual([
       ["ISSUER", false],

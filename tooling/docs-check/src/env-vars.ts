@@ -11,35 +11,36 @@ export interface SchemaEntry {
 }
 
 /**
- * The variables a configuration schema declares: the `NAME:` keys of the zod object in an app's
- * `src/config.ts`, read as text (apps are entry points; nothing may import them, not even this check). Keys are
- * the upper-case names at the indentation of the first one; a key's definition is its line and the more deeply
- * indented lines after it.
+ * The variables a configuration schema declares: the `NAME:` keys of the zod objects in an app's
+ * `src/config.ts`, read as text (apps are entry points; nothing may import them, not even this check). A key is
+ * an upper-case name starting a line; its definition is its line and the more deeply indented lines after it. A
+ * name declared twice (a shape reused by a second schema) is one variable, required only if every declaration is.
  */
 export function schemaEntries(configSource: string): SchemaEntry[] {
-  const entries: SchemaEntry[] = [];
-  let keyIndent: number | undefined;
-  let current: { name: string; text: string } | undefined;
+  const required = new Map<string, boolean>();
+  let current: { name: string; indent: number; text: string } | undefined;
   const finish = () => {
-    if (current) entries.push({ name: current.name, required: !/\.default\(|\.optional\(\)/.test(current.text) });
+    if (current) {
+      const isRequired = !/\.default\(|\.optional\(\)/.test(current.text);
+      required.set(current.name, (required.get(current.name) ?? true) && isRequired);
+    }
     current = undefined;
   };
   for (const line of configSource.split("\n")) {
     if (line.trim() === "") continue;
     const indent = line.length - line.trimStart().length;
     const key = /^\s+([A-Z][A-Z0-9_]*)\s*:(.*)$/.exec(line);
-    if (key && (keyIndent === undefined || indent === keyIndent)) {
+    if (key) {
       finish();
-      keyIndent = indent;
-      current = { name: key[1]!, text: key[2]! };
-    } else if (keyIndent !== undefined && indent <= keyIndent) {
+      current = { name: key[1]!, indent, text: key[2]! };
+    } else if (current && indent <= current.indent) {
       finish();
     } else if (current) {
       current.text += `\n${line}`;
     }
   }
   finish();
-  return entries.sort((a, b) => a.name.localeCompare(b.name));
+  return [...required].map(([name, isRequired]) => ({ name, required: isRequired })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
