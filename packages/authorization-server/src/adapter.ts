@@ -3,6 +3,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from "oidc-provider";
 import type { IssuerDb } from "./database.ts";
 import { oidcPayloads } from "./schema.ts";
 import { hashSecret } from "./secrets.ts";
+import { replayModel, replayRefused } from "./store.ts";
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
@@ -41,11 +42,19 @@ export class SqliteAdapter implements Adapter {
       expiresAt: expiresIn ? epoch() + expiresIn : null,
       consumedAt: null,
     };
-    this.db
-      .insert(oidcPayloads)
-      .values(row)
-      .onConflictDoUpdate({ target: [oidcPayloads.model, oidcPayloads.id], set: row })
-      .run();
+    const target = [oidcPayloads.model, oidcPayloads.id];
+    if (this.model === replayModel) {
+      // Insert-if-absent (an expired row may be replaced): a second use of one assertion is refused here
+      // even when two requests both passed oidc-provider's find (see store.ts).
+      const { changes } = this.db
+        .insert(oidcPayloads)
+        .values(row)
+        .onConflictDoUpdate({ target, set: row, setWhere: lte(oidcPayloads.expiresAt, epoch()) })
+        .run();
+      if (changes === 0) throw replayRefused();
+      return;
+    }
+    this.db.insert(oidcPayloads).values(row).onConflictDoUpdate({ target, set: row }).run();
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

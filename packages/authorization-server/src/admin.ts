@@ -1,37 +1,37 @@
 import { createClientAdmin, type ClientAdmin } from "./clients.ts";
-import { openIssuerDatabase } from "./database.ts";
-import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
+import { openIssuerStore } from "./open-store.ts";
 import { createProvider } from "./provider.ts";
+import type { IssuerStoreLocation } from "./store.ts";
 
 export interface IssuerAdmin {
   clients: ClientAdmin;
   keys: { rotate(): Promise<{ kid: string; next: string }> };
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
  * Client and key operations on an issuer's database without serving HTTP: what the CLI and the launcher
- * use. Safe while the issuer runs (SQLite WAL + busy timeout); it picks up key changes within a second.
+ * use. Safe while issuers run (SQLite WAL + busy timeout; on PostgreSQL key changes take a lock); running
+ * issuers pick up key changes within a second or two.
  */
-export async function openIssuerAdmin(options: { databaseFile: string; accessTokenTtl?: number }): Promise<IssuerAdmin> {
-  const database = openIssuerDatabase(options.databaseFile);
-  const { db } = database;
+export async function openIssuerAdmin(options: IssuerStoreLocation & { accessTokenTtl?: number }): Promise<IssuerAdmin> {
+  const store = await openIssuerStore(options);
   try {
-    await ensureSigningKeys(db);
+    await store.ensureSigningKeys();
     // Only used to validate client metadata with oidc-provider's own schema; never listens.
-    const provider = createProvider(db, {
+    const provider = createProvider(store, {
       issuer: "http://127.0.0.1",
       audience: "api://parts",
       accessTokenTtl: options.accessTokenTtl ?? 3600,
-      keys: loadKeys(db, options.accessTokenTtl ?? 3600),
+      keys: await store.loadKeys(options.accessTokenTtl ?? 3600),
     });
     return {
-      clients: createClientAdmin(db, () => provider),
-      keys: { rotate: () => rotateSigningKey(db) },
-      close: () => database.close(),
+      clients: createClientAdmin(store, () => provider),
+      keys: { rotate: () => store.rotateSigningKey() },
+      close: () => store.close(),
     };
   } catch (error) {
-    database.close();
+    await store.close();
     throw error;
   }
 }

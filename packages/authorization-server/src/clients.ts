@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
 import type { ClientMetadata, default as Provider } from "oidc-provider";
 import { z } from "zod";
-import { SqliteAdapter } from "./adapter.ts";
-import type { IssuerDb } from "./database.ts";
-import { oidcPayloads } from "./schema.ts";
 import { parseScope } from "./scopes.ts";
 import { generateSecret } from "./secrets.ts";
+import type { IssuerStore } from "./store.ts";
 
 export const AuthMethod = z.enum(["client_secret_basic", "private_key_jwt"]);
 export type AuthMethod = z.infer<typeof AuthMethod>;
@@ -58,8 +55,8 @@ function summarize(client: ClientMetadata): ClientSummary {
  * as registration, so secrets are hashed the same way; metadata is validated by oidc-provider's own
  * client schema before anything is stored.
  */
-export function createClientAdmin(db: IssuerDb, provider: () => Provider) {
-  const adapter = new SqliteAdapter(db, "Client");
+export function createClientAdmin(store: IssuerStore, provider: () => Provider) {
+  const adapter = store.adapter("Client");
 
   function validate(metadata: ClientMetadata): ClientMetadata {
     const ClientModel = provider().Client as unknown as new (metadata: ClientMetadata) => { metadata(): ClientMetadata };
@@ -87,22 +84,12 @@ export function createClientAdmin(db: IssuerDb, provider: () => Provider) {
     },
 
     async list(): Promise<ClientSummary[]> {
-      const rows = db.select({ payload: oidcPayloads.payload }).from(oidcPayloads).where(eq(oidcPayloads.model, "Client")).all();
-      return rows.map((row) => summarize(JSON.parse(row.payload) as ClientMetadata));
+      return (await store.listClients()).map(summarize);
     },
 
     /** Removes the client and its registration access tokens; true if it existed. */
-    async delete(clientId: string): Promise<boolean> {
-      return db.transaction((tx) => {
-        tx.delete(oidcPayloads)
-          .where(and(eq(oidcPayloads.model, "RegistrationAccessToken"), sql`json_extract(${oidcPayloads.payload}, '$.clientId') = ${clientId}`))
-          .run();
-        const { changes } = tx
-          .delete(oidcPayloads)
-          .where(and(eq(oidcPayloads.model, "Client"), eq(oidcPayloads.id, clientId)))
-          .run();
-        return changes > 0;
-      });
+    delete(clientId: string): Promise<boolean> {
+      return store.deleteClient(clientId);
     },
 
     /**

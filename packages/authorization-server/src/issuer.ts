@@ -3,16 +3,16 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type Provider from "oidc-provider";
 import pino from "pino";
-import { purgeExpired } from "./adapter.ts";
 import { createClientAdmin, type ClientSummary } from "./clients.ts";
+import { openIssuerStore } from "./open-store.ts";
 import { CorsOrigin, IssuerUrl } from "./settings.ts";
-import { openIssuerDatabase, type IssuerDatabase } from "./database.ts";
-import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
 import { installHooks } from "./provider-hooks.ts";
 import { createProvider } from "./provider.ts";
+import type { IssuerStoreLocation } from "./store.ts";
 
-export interface StartIssuerOptions {
-  databaseFile: string;
+export type StartIssuerOptions = IssuerStoreLocation & IssuerServeOptions;
+
+export interface IssuerServeOptions {
   /** 0 = ephemeral; default 4000. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -35,6 +35,8 @@ export interface StartIssuerOptions {
 export interface RunningIssuer {
   /** The issuer identifier, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The port it listens on (differs from the issuer URL's behind a proxy or load balancer). */
+  port: number;
   clients: {
     create(input: {
       name: string;
@@ -51,7 +53,10 @@ export interface RunningIssuer {
   close(): Promise<void>;
 }
 
-/** How often a running issuer re-reads its key set, so a `keys rotate` from the CLI is picked up. */
+/**
+ * How often a running issuer re-reads its key set, so a `keys rotate` from the CLI or another issuer process
+ * is picked up. The re-read runs on a timer, off the request path: requests never wait on the database for it.
+ */
 const keyCheckIntervalMs = 1000;
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -65,7 +70,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * Starts the OAuth 2.0 authorization server: opens (and migrates) the SQLite file, makes sure a signing
+ * Starts the OAuth 2.0 authorization server: opens (and migrates) its store (a SQLite file, or a PostgreSQL
+ * database that several issuer processes share), makes sure a signing
  * key exists, and serves discovery, JWKS, the token endpoint and (with a registration token) RFC 7591/7592.
  */
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
@@ -74,24 +80,22 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const audience = options.audience ?? "api://parts";
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const corsOrigins = (options.corsOrigins ?? []).map((origin) => CorsOrigin.parse(origin));
-  const database: IssuerDatabase = openIssuerDatabase(options.databaseFile);
-  const { db } = database;
+  const store = await openIssuerStore(options, {
+    onPoolError: (error) => logger.warn({ err: { message: error.message } }, "issuer database connection lost"),
+  });
 
   let provider: Provider | undefined;
   let handle: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
   let publishedKids = "";
-  let keysCheckedAt = 0;
   let url = "";
+  let port: number;
 
   /** Rebuilds the provider when the key set changed: oidc-provider fixes its keys at construction. */
-  function refreshKeys(force = false): void {
-    const now = Date.now();
-    if (!force && now - keysCheckedAt < keyCheckIntervalMs) return;
-    keysCheckedAt = now;
-    const keys = loadKeys(db, accessTokenTtl);
+  async function refreshKeys(): Promise<void> {
+    const keys = await store.loadKeys(accessTokenTtl);
     const kids = keys.map((key) => key.kid).join(",");
     if (provider && kids === publishedKids) return;
-    const next = createProvider(db, {
+    const next = createProvider(store, {
       issuer: url,
       audience,
       accessTokenTtl,
@@ -106,13 +110,19 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     publishedKids = kids;
   }
 
+  let refreshing: Promise<void> | undefined;
+  /** One re-read at a time; a failed one keeps serving the current keys. */
+  function refreshInBackground(): Promise<void> {
+    refreshing ??= refreshKeys()
+      .catch((error: unknown) => logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, "reloading signing keys failed"))
+      .finally(() => {
+        refreshing = undefined;
+      });
+    return refreshing;
+  }
+  let keyTimer: NodeJS.Timeout | undefined;
+
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      refreshKeys();
-    } catch (error) {
-      // A failed re-read keeps serving the current keys rather than failing the request.
-      logger.error({ err: error }, "reloading signing keys failed");
-    }
     if (!handle) {
       res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: "temporarily_unavailable" }));
       return;
@@ -124,42 +134,49 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   server.requestTimeout = 30_000;
 
   try {
-    purgeExpired(db);
-    await ensureSigningKeys(db);
-    const port = await listen(server, options.port ?? 4000, host);
+    await store.purgeExpired();
+    await store.ensureSigningKeys();
+    port = await listen(server, options.port ?? 4000, host);
     const shownHost = host.includes(":") ? `[${host}]` : host;
     url = IssuerUrl.parse(options.issuerUrl ?? `${options.tls ? "https" : "http"}://${shownHost}:${port}`);
     if (!options.tls && url.startsWith("https:")) {
       logger.info({ url }, "https issuer URL without a certificate: trusting X-Forwarded-* from a TLS-terminating proxy");
     }
-    refreshKeys(true);
+    await refreshKeys();
+    keyTimer = setInterval(() => void refreshInBackground(), keyCheckIntervalMs);
+    keyTimer.unref();
   } catch (error) {
     server.close();
-    database.close();
+    await store.close();
     throw error;
   }
 
-  const clients = createClientAdmin(db, () => provider!);
+  const clients = createClientAdmin(store, () => provider!);
   let closed: Promise<void> | undefined;
 
   return {
     url,
+    port,
     clients,
     keys: {
       async rotate() {
-        const rotated = await rotateSigningKey(db);
-        refreshKeys(true);
+        const rotated = await store.rotateSigningKey();
+        await refreshing;
+        await refreshKeys();
         logger.info({ kid: rotated.kid, next: rotated.next }, "signing key rotated");
         return rotated;
       },
     },
     close() {
+      clearInterval(keyTimer);
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
         // Token requests are short; nothing is worth holding shutdown for.
         setTimeout(() => server.closeAllConnections(), 2000).unref();
-      }).then(() => database.close());
+      })
+        .then(() => refreshing)
+        .then(() => store.close());
       return closed;
     },
   };

@@ -11,7 +11,7 @@ import { signingKeys } from "./schema.ts";
 export const signingAlg = "RS256";
 
 /** Retired public keys stay published this long past the token TTL, covering verifier clock skew. */
-const retirementMarginSec = 60;
+export const retirementMarginSec = 60;
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
@@ -22,12 +22,12 @@ const epoch = () => Math.floor(Date.now() / 1000);
  * starts signing with, and never has to refetch for an unknown `kid` (which verifiers rate-limit).
  */
 
-interface NewKey {
+export interface NewKey {
   kid: string;
   privateJwk: string;
 }
 
-async function generateKey(): Promise<NewKey> {
+export async function generateKey(): Promise<NewKey> {
   const { privateKey } = await generateKeyPair(signingAlg, { modulusLength: 2048, extractable: true });
   const kid = randomUUID();
   const jwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: signingAlg, use: "sig" };

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
 import Provider, { errors, type Configuration, type JWKS } from "oidc-provider";
-import type { IssuerDb } from "./database.ts";
-import { createAdapterFactory } from "./adapter.ts";
 import { createAssertionCheck } from "./client-assertion.ts";
 import { validateClientMetadata } from "./client-policy.ts";
 import { corsPolicy } from "./cors.ts";
@@ -9,6 +7,7 @@ import { refuseDpop } from "./dpop.ts";
 import { signingAlg } from "./keys.ts";
 import { applyScopePolicy, knownScopes } from "./scopes.ts";
 import { generateSecret, secretMatches } from "./secrets.ts";
+import type { IssuerStore } from "./store.ts";
 
 export interface ProviderSettings {
   issuer: string;
@@ -33,11 +32,11 @@ const clientDefaults: Configuration["clientDefaults"] = {
   token_endpoint_auth_method: "client_secret_basic",
 };
 
-export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Configuration {
+export function buildConfiguration(store: IssuerStore, settings: ProviderSettings): Configuration {
   const { audience, accessTokenTtl, registrationToken } = settings;
   const registration = registrationToken !== undefined && registrationToken !== "";
   return {
-    adapter: createAdapterFactory(db),
+    adapter: (model) => store.adapter(model),
     jwks: { keys: settings.keys },
     scopes: [...knownScopes],
     claims: {},
@@ -95,8 +94,8 @@ export function buildConfiguration(db: IssuerDb, settings: ProviderSettings): Co
  * hash: oidc-provider has no hook for that, so the Client model's comparison is replaced. The CORS gate
  * and the DPoP refusal are request filters for what its configuration does not cover.
  */
-export function createProvider(db: IssuerDb, settings: ProviderSettings): Provider {
-  const provider = new Provider(settings.issuer, buildConfiguration(db, settings));
+export function createProvider(store: IssuerStore, settings: ProviderSettings): Provider {
+  const provider = new Provider(settings.issuer, buildConfiguration(store, settings));
   provider.proxy = settings.proxy ?? false;
   provider.use(corsPolicy(settings.corsOrigins ?? []).corsGate);
   provider.use(refuseDpop);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { startIssuer, type RunningIssuer, type StartIssuerOptions } from "./issuer.ts";
+import { startIssuer, type IssuerServeOptions, type RunningIssuer } from "./issuer.ts";
 
 /** Test helpers: a real issuer on an ephemeral port over a real SQLite file in a temp dir. */
 export function tempDir(): { path: string; remove(): void } {
@@ -25,7 +25,7 @@ export function capturedLogger(level = "info"): { lines: string[]; logger: pino.
 
 export const registrationToken = "test-registration-token-0123456789abcdef";
 
-export function startRealIssuer(databaseFile: string, options: Partial<StartIssuerOptions> = {}): Promise<RunningIssuer> {
+export function startRealIssuer(databaseFile: string, options: Partial<IssuerServeOptions> = {}): Promise<RunningIssuer> {
   return startIssuer({ databaseFile, port: 0, registrationToken, logger: pino({ level: process.env.TEST_LOG ?? "silent" }), ...options });
 }
 
