@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { openPostgresDatabase } from "@parts/db";
+import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import pg from "pg";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startIssuer, type RunningIssuer } from "../issuer.ts";
+import { registrationToken, requestToken } from "../testing.ts";
+import { openPostgresStore } from "./store.ts";
+
+let server: TestPostgres;
+beforeAll(async () => {
+  server = await startTestPostgres();
+}, 60_000);
+afterAll(() => server?.stop());
+
+async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const silent = pino({ level: "silent" });
+
+describe("the issuer's PostgreSQL store", () => {
+  it("migrates exactly once when several processes start at once on an empty database", async () => {
+    const url = await server.createDatabase();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(url)));
+    await Promise.all(stores.map((store) => store.close()));
+    const rows = await query<{ n: string }>(url, "select count(*) as n from drizzle.issuer_migrations");
+    expect(Number(rows[0]!.n)).toBe(1);
+  });
+
+  it("shares a database with the parts API, each with its own migrations table", async () => {
+    const url = await server.createDatabase();
+    const parts = await openPostgresDatabase(url);
+    const store = await openPostgresStore(url);
+    await Promise.all([parts.close(), store.close()]);
+    const tables = await query<{ table_name: string }>(url, "select table_name from information_schema.tables where table_schema in ('public', 'drizzle') order by table_name");
+    expect(tables.map((row) => row.table_name)).toEqual(expect.arrayContaining(["issuer_migrations", "oidc_payloads", "parts", "parts_migrations", "signing_keys"]));
+  });
+
+  it("accepts one save of a replay-detection id and refuses the second, even when both raced past find", async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
+    const id = randomUUID();
+    const results = await Promise.allSettled([a, b].map((store) => store.adapter("ReplayDetection").upsert(id, { jti: id, iss: "client" }, 60)));
+    expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((result) => result.status === "rejected");
+    expect((refused as PromiseRejectedResult).reason).toMatchObject({ error: "invalid_client" });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("lets an expired replay-detection row be replaced", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    const id = randomUUID();
+    await store.adapter("ReplayDetection").upsert(id, { jti: id }, 60);
+    await query(url, "update oidc_payloads set expires_at = 0");
+    await expect(store.adapter("ReplayDetection").upsert(id, { jti: id }, 60)).resolves.toBeUndefined();
+    await store.close();
+  });
+
+  it("rotates keys from two processes at once one after the other: always one current and one next key", async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
+    await Promise.all([a.ensureSigningKeys(), b.ensureSigningKeys()]);
+    const rotations = await Promise.all([...Array.from({ length: 3 }, () => a.rotateSigningKey()), ...Array.from({ length: 3 }, () => b.rotateSigningKey())]);
+    // Every rotation promoted a different key: none saw the same "next" as another.
+    expect(new Set(rotations.map((rotation) => rotation.kid)).size).toBe(6);
+    const statuses = await query<{ status: string; n: string }>(url, "select status, count(*) as n from signing_keys group by status order by status");
+    expect(statuses.map((row) => [row.status, Number(row.n)])).toEqual([["current", 1], ["next", 1], ["retired", 6]]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("refuses a second next or current key at the database, whatever the code does", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    await store.ensureSigningKeys();
+    await store.close();
+    for (const status of ["next", "current"]) {
+      await expect(query(url, `insert into signing_keys (kid, private_jwk, status, created_at) values ('${randomUUID()}', '{}', '${status}', 0)`)).rejects.toMatchObject({
+        code: "23505",
+      });
+    }
+  });
+});
+
+describe("two issuers on one PostgreSQL database", () => {
+  // Both answer as one issuer (behind one load balancer), so an assertion's audience fits either.
+  const issuerUrl = "http://127.0.0.1:4999";
+  let issuers: RunningIssuer[];
+  let clientId: string;
+  let privateKey: CryptoKey;
+
+  beforeAll(async () => {
+    const databaseUrl = await server.createDatabase();
+    issuers = await Promise.all([0, 1].map(() => startIssuer({ databaseUrl, port: 0, issuerUrl, registrationToken, logger: silent })));
+    const pair = await generateKeyPair("ES256");
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), alg: "ES256", use: "sig" };
+    ({ clientId } = await issuers[0]!.clients.create({ name: "Signer", scope: "parts:read", authMethod: "private_key_jwt", jwks: { keys: [jwk] } }));
+  }, 60_000);
+  afterAll(() => Promise.all(issuers.map((issuer) => issuer.close())));
+
+  /** Where each issuer listens (their issuer URL is the shared one). */
+  const address = (issuer: RunningIssuer) => `http://127.0.0.1:${issuer.port}`;
+
+  it("publish the same JWKS, current key first", async () => {
+    const sets = await Promise.all(issuers.map(async (issuer) => (await (await fetch(`${address(issuer)}/jwks`)).json()) as { keys: { kid: string }[] }));
+    expect(sets[0]!.keys).toHaveLength(2);
+    expect(sets[1]!.keys.map((key) => key.kid)).toEqual(sets[0]!.keys.map((key) => key.kid));
+  });
+
+  it("accept each private_key_jwt assertion once between them: exactly one token per assertion", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (let round = 0; round < 10; round++) {
+      const jwt = await new SignJWT({ iss: clientId, sub: clientId, aud: issuerUrl, jti: randomUUID(), iat: now, exp: now + 60 })
+        .setProtectedHeader({ alg: "ES256" })
+        .sign(privateKey);
+      const form = {
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: jwt,
+      };
+      const answers = await Promise.all(issuers.map((issuer) => requestToken(address(issuer), form)));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+      expect(answers.find((answer) => answer.status === 401)?.body.error).toBe("invalid_client");
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { errors, type Adapter, type ClientMetadata } from "oidc-provider";
+import type { JWK } from "jose";
+
+/**
+ * Everything the issuer keeps, behind one small interface with an implementation per engine: SQLite
+ * (`sqlite-store.ts`, the embedded default) and PostgreSQL (`postgres/store.ts`, shared by several issuer
+ * processes). The issuer, the operator CLI and oidc-provider's adapter only ever talk to this.
+ */
+export interface IssuerStore {
+  /** oidc-provider's persistence for one model (`Client`, `ReplayDetection`, `RegistrationAccessToken`, …). */
+  adapter(model: string): Adapter;
+  /** Every stored client's metadata (secrets hashed). */
+  listClients(): Promise<ClientMetadata[]>;
+  /** Removes the client and its registration access tokens; true if it existed. */
+  deleteClient(clientId: string): Promise<boolean>;
+  /** Makes sure a current and a next signing key exist (see keys.ts); returns their kids. */
+  ensureSigningKeys(): Promise<{ current: string; next: string }>;
+  /** The next key starts signing, the current one retires, a new next key is published. */
+  rotateSigningKey(): Promise<{ kid: string; next: string }>;
+  /** Private JWKs in the order current, next, retired; drops keys retired longer than a token TTL ago. */
+  loadKeys(accessTokenTtl: number): Promise<JWK[]>;
+  /** Drops expired rows (replay-detection entries, registration tokens); returns how many. */
+  purgeExpired(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Where the issuer keeps its state: a SQLite file, or a PostgreSQL database shared by several issuers. */
+export type IssuerStoreLocation = { databaseFile: string; databaseUrl?: undefined } | { databaseUrl: string; databaseFile?: undefined };
+
+/**
+ * oidc-provider's `ReplayDetection.unique` is find-then-save: two processes (or two requests in one) can both
+ * find nothing and both accept the assertion. Each adapter therefore saves that model insert-if-absent and
+ * throws this error when the row already exists, which oidc-provider turns into the same `invalid_client`
+ * answer it gives for a replay it detects itself.
+ */
+export const replayModel = "ReplayDetection";
+
+export function replayRefused(): Error {
+  return new errors.InvalidClientAuth("client assertion tokens must only be used once");
+}
