@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ClientAdminError, openIssuerAdmin } from "@parts/authorization-server";
+import { ClientAdminError, DatabaseError, openIssuerAdmin } from "@parts/authorization-server";
+import { loadStoreConfig, storeLocation } from "./config.ts";
 
 const usage = `usage: pnpm --filter @parts/issuer cli <command>
 
@@ -13,7 +14,8 @@ const usage = `usage: pnpm --filter @parts/issuer cli <command>
   clients rotate-secret <client-id>  prints the new secret once; the old one stops working at once
   keys rotate                        the published next key starts signing, a new next key is published; the old public key stays published for one token TTL
 
-Uses ISSUER_DATABASE_FILE (default ./data/issuer.db) and ACCESS_TOKEN_TTL (default 3600).`;
+Uses ISSUER_DATABASE_URL (postgres://…) when set, else ISSUER_DATABASE_FILE (default ./data/issuer.db), and
+ACCESS_TOKEN_TTL (default 3600).`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -28,8 +30,18 @@ const { values, positionals } = parseArgs({
 const [group, command, argument] = positionals;
 if (values.help || !group) fail(usage, values.help ? 0 : 2);
 
-const ttl = Number(process.env.ACCESS_TOKEN_TTL ?? 3600);
-const admin = await openIssuerAdmin({ databaseFile: process.env.ISSUER_DATABASE_FILE ?? "./data/issuer.db", accessTokenTtl: ttl });
+let config;
+try {
+  config = loadStoreConfig(process.env);
+} catch (error) {
+  fail(`parts-issuer: ${(error as Error).message}`, 1);
+}
+const ttl = config.ACCESS_TOKEN_TTL;
+const admin = await openIssuerAdmin({ ...storeLocation(config), accessTokenTtl: ttl }).catch((error: unknown) => {
+  // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
+  if (error instanceof DatabaseError) fail(`parts-issuer: cannot open the database at ISSUER_DATABASE_URL: ${error.message}`, 1);
+  throw error;
+});
 const print = (text: string, data: unknown) => console.log(values.json ? JSON.stringify(data) : text);
 
 try {
@@ -77,5 +89,5 @@ try {
   if (error instanceof Error && "error_description" in error) fail(`invalid client: ${String(error.error_description)}`);
   throw error;
 } finally {
-  admin.close();
+  await admin.close();
 }

@@ -78,6 +78,8 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["ISSUER_URL", "https://id.example.com/oauth", "must have no path or query"],
   ["AUDIENCE", "", empty],
   ["ISSUER_DATABASE_FILE", "", empty],
+  ["ISSUER_DATABASE_URL", "", empty],
+  ["ISSUER_DATABASE_URL", "mysql://db.example.com/parts", "must start with postgres:// or postgresql://"],
   ["ACCESS_TOKEN_TTL", "", empty],
   ["ACCESS_TOKEN_TTL", "59", "must be an integer from 60 to 86400"],
   ["ACCESS_TOKEN_TTL", "86401", "must be an integer from 60 to 86400"],
@@ -100,6 +102,11 @@ describe("an invalid value stops with one line naming the variable", () => {
 
   it("names the missing half of a certificate and key pair", () => {
     expect(() => loadConfig({ ISSUER_TLS_KEY_FILE: "key.pem" })).toThrow(new Error(`invalid configuration: ISSUER_TLS_CERT_FILE: ${bothTls}`));
+  });
+
+  it("takes a postgres:// ISSUER_DATABASE_URL and keeps it verbatim", () => {
+    const url = "postgres://issuer:pw@db.example.com:5432/parts";
+    expect(loadConfig({ ISSUER_DATABASE_URL: url }).ISSUER_DATABASE_URL).toBe(url);
   });
 
   it("covers every variable of the schema", () => {

@@ -1,5 +1,5 @@
 import { CorsOrigins, IssuerUrl, isLoopbackUrl } from "@parts/authorization-server";
-import { absoluteUrl, integer, logLevels, oneOf, parseEnvironment, text } from "@parts/env";
+import { absoluteUrl, integer, logLevels, oneOf, parseEnvironment, postgresUrl, text } from "@parts/env";
 import { z } from "zod";
 
 // ISSUER_CORS_ORIGINS is the one variable where empty has a meaning: a list in which blank entries are
@@ -7,6 +7,19 @@ import { z } from "zod";
 
 /** The issuer's URL rules, after a check with `URL.parse` (null, never an exception) that it is a URL at all. */
 const IssuerUrlText = absoluteUrl().pipe(IssuerUrl);
+
+/** The variables the issuer and the operator CLI share (the CLI needs no issuer URL). */
+const storeShape = {
+  /** The SQLite file; not used when ISSUER_DATABASE_URL is set. */
+  ISSUER_DATABASE_FILE: text().default("./data/issuer.db"),
+  /**
+   * A postgres:// or postgresql:// URL selects PostgreSQL instead of the SQLite file: several issuer processes
+   * may share it (and it may be the parts API's database: the issuer keeps its own tables and migrations).
+   */
+  ISSUER_DATABASE_URL: postgresUrl().optional(),
+  /** Seconds. */
+  ACCESS_TOKEN_TTL: integer(60, 86_400).default(3600),
+};
 
 export const IssuerConfig = z
   .object({
@@ -17,9 +30,7 @@ export const IssuerConfig = z
     /** Defaults to http://<ISSUER_HOST>:<ISSUER_PORT> (https with a certificate). */
     ISSUER_URL: IssuerUrlText.optional(),
     AUDIENCE: text().default("api://parts"),
-    ISSUER_DATABASE_FILE: text().default("./data/issuer.db"),
-    /** Seconds. */
-    ACCESS_TOKEN_TTL: integer(60, 86_400).default(3600),
+    ...storeShape,
     /** Initial access token for RFC 7591 registration; registration is closed when unset. */
     REGISTRATION_TOKEN: text().min(32, "must be at least 32 characters").optional(),
     /** Browser origins allowed CORS access to the issuer; none (CORS closed) when unset or empty. */
@@ -60,4 +71,22 @@ export type IssuerConfig = z.infer<typeof IssuerConfig>;
  */
 export function loadConfig(env: NodeJS.ProcessEnv): IssuerConfig {
   return parseEnvironment(IssuerConfig, env);
+}
+
+/** Only the database variables, for the operator CLI (which needs no issuer URL). */
+const IssuerStoreConfig = z.object(storeShape);
+
+export function loadStoreConfig(env: NodeJS.ProcessEnv): z.infer<typeof IssuerStoreConfig> {
+  return parseEnvironment(IssuerStoreConfig, env);
+}
+
+/** Where the database is, for log lines: host, port and database name, never the user or password. */
+export function postgresTarget(databaseUrl: string): { host?: string; port?: string; database?: string } {
+  const url = URL.parse(databaseUrl);
+  return { host: url?.hostname || undefined, port: url?.port || undefined, database: url?.pathname.slice(1) || undefined };
+}
+
+/** The store the issuer and the CLI open: PostgreSQL when ISSUER_DATABASE_URL is set, else the SQLite file. */
+export function storeLocation(config: { ISSUER_DATABASE_FILE: string; ISSUER_DATABASE_URL?: string | undefined }) {
+  return config.ISSUER_DATABASE_URL !== undefined ? { databaseUrl: config.ISSUER_DATABASE_URL } : { databaseFile: config.ISSUER_DATABASE_FILE };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { loadConfig } from "./config.ts";
-import { createLogger, startIssuer } from "@parts/authorization-server";
+import { loadConfig, postgresTarget, storeLocation } from "./config.ts";
+import { createLogger, DatabaseError, startIssuer } from "@parts/authorization-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 
@@ -14,7 +14,7 @@ try {
 
 const logger = createLogger(config.LOG_LEVEL);
 const issuer = await startIssuer({
-  databaseFile: config.ISSUER_DATABASE_FILE,
+  ...storeLocation(config),
   port: config.ISSUER_PORT,
   host: config.ISSUER_HOST,
   issuerUrl: config.ISSUER_URL,
@@ -27,6 +27,14 @@ const issuer = await startIssuer({
     ? { tls: { cert: readFileSync(config.ISSUER_TLS_CERT_FILE), key: readFileSync(config.ISSUER_TLS_KEY_FILE) } }
     : {}),
 }).catch((error: unknown) => {
+  if (config.ISSUER_DATABASE_URL !== undefined && error instanceof DatabaseError) {
+    // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
+    logger.fatal(
+      { variable: "ISSUER_DATABASE_URL", ...postgresTarget(config.ISSUER_DATABASE_URL), reason: error.message },
+      `cannot open the database at ISSUER_DATABASE_URL: ${error.message}`,
+    );
+    process.exit(1);
+  }
   logger.fatal({ err: error }, "issuer failed to start");
   process.exit(1);
 });

@@ -5,3 +5,6 @@ export { createLogger } from "./logger.ts";
 export { knownScopes, type KnownScope } from "./scopes.ts";
 export { signingAlg } from "./keys.ts";
 export { openIssuerAdmin, type IssuerAdmin } from "./admin.ts";
+/** What opening the store throws when PostgreSQL cannot be reached or refuses (message without URL or password). */
+export { DatabaseError } from "@parts/db";
+export type { IssuerStoreLocation } from "./store.ts";
