@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { DatabaseError } from "@parts/db";
+import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -46,6 +47,34 @@ function toConnectError(error: unknown): DatabaseError {
   const code = (e as { code?: unknown } | undefined)?.code;
   const reason = typeof code === "string" ? code : e instanceof Error ? e.message : String(e);
   return new DatabaseError({ code: "ERR_DATABASE_UNAVAILABLE", reason, cause: e });
+}
+
+/**
+ * A failed statement as `DatabaseError`: drizzle's `DrizzleQueryError` quotes the statement's parameters in its
+ * message, and here those include private signing keys (`signing_keys` inserts) and registration access tokens
+ * (ids of `oidc_payloads` rows), which must reach no log and no operator's terminal. The server's error (with its
+ * SQLSTATE, and no parameters) stays the cause. Other errors (oidc-provider's) pass through unchanged.
+ */
+export function toStoreError(error: unknown): unknown {
+  if (!(error instanceof DrizzleQueryError)) return error;
+  for (let e: unknown = error.cause, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof pg.DatabaseError) {
+      const unavailable = /^(08|53|57)/.test(e.code ?? "");
+      return new DatabaseError({ code: unavailable ? "ERR_DATABASE_UNAVAILABLE" : "ERR_DATABASE_QUERY", sqlState: e.code, cause: e });
+    }
+  }
+  const cause = error.cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return new DatabaseError({ code: "ERR_DATABASE_UNAVAILABLE", reason: typeof code === "string" && /^[A-Z0-9_]+$/.test(code) ? code : undefined, cause });
+}
+
+/** Runs `work`, rethrowing its failure through `toStoreError`. */
+export async function mapStoreErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStoreError(error);
+  }
 }
 
 /**

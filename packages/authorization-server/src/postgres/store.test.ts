@@ -78,6 +78,30 @@ describe("the issuer's PostgreSQL store", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("fails a key write with a DatabaseError that quotes no key material (drizzle's message would)", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    await query(url, "create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by test'; end $$");
+    await query(url, "create trigger refuse before insert on signing_keys for each row execute function refuse()");
+    const error = await store.ensureSigningKeys().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ name: "DatabaseError", code: "ERR_DATABASE_QUERY", sqlState: "P0001" });
+    expect(String((error as Error).message)).toBe("database query failed (SQLSTATE P0001)");
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain("kty");
+    await store.close();
+  });
+
+  it("stores client secrets only as their hash", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    await store.adapter("Client").upsert("c1", { client_id: "c1", client_secret: "plain-secret-value" });
+    const rows = await query<{ payload: string }>(url, "select payload from oidc_payloads where model = 'Client'");
+    expect(rows[0]!.payload).not.toContain("plain-secret-value");
+    await store.close();
+  });
+
   it("refuses a second next or current key at the database, whatever the code does", async () => {
     const url = await server.createDatabase();
     const store = await openPostgresStore(url);

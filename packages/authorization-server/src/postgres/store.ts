@@ -4,7 +4,7 @@ import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 import { generateKey, retirementMarginSec, type NewKey } from "../keys.ts";
 import { hashSecret } from "../secrets.ts";
 import { replayModel, replayRefused, type IssuerStore } from "../store.ts";
-import { openIssuerPostgres, signingKeysLock, type IssuerPgDb, type OpenIssuerPostgresOptions } from "./database.ts";
+import { mapStoreErrors, openIssuerPostgres, signingKeysLock, type IssuerPgDb, type OpenIssuerPostgresOptions } from "./database.ts";
 import { oidcPayloads, signingKeys } from "./schema.ts";
 
 const epoch = () => Math.floor(Date.now() / 1000);
@@ -21,7 +21,11 @@ export class PostgresAdapter implements Adapter {
     private readonly model: string,
   ) {}
 
-  private async findWhere(where: SQL): Promise<AdapterPayload | undefined> {
+  private findWhere(where: SQL): Promise<AdapterPayload | undefined> {
+    return mapStoreErrors(() => this.findRow(where));
+  }
+
+  private async findRow(where: SQL): Promise<AdapterPayload | undefined> {
     const [row] = await this.db
       .select()
       .from(oidcPayloads)
@@ -32,7 +36,11 @@ export class PostgresAdapter implements Adapter {
     return row.consumedAt ? { ...payload, consumed: row.consumedAt } : payload;
   }
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    return mapStoreErrors(() => this.save(id, payload, expiresIn));
+  }
+
+  private async save(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const row = {
       model: this.model,
       id,
@@ -70,18 +78,20 @@ export class PostgresAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.db
-      .update(oidcPayloads)
-      .set({ consumedAt: epoch() })
-      .where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id)));
+    await mapStoreErrors(() =>
+      this.db
+        .update(oidcPayloads)
+        .set({ consumedAt: epoch() })
+        .where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id))),
+    );
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.delete(oidcPayloads).where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id)));
+    await mapStoreErrors(() => this.db.delete(oidcPayloads).where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id))));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.delete(oidcPayloads).where(eq(oidcPayloads.grantId, grantId));
+    await mapStoreErrors(() => this.db.delete(oidcPayloads).where(eq(oidcPayloads.grantId, grantId)));
   }
 }
 
@@ -162,12 +172,12 @@ export async function openPostgresStore(url: string, options: OpenIssuerPostgres
   const { db, close } = await openIssuerPostgres(url, options);
   return {
     adapter: (model) => new PostgresAdapter(db, model),
-    async listClients() {
+    listClients: () => mapStoreErrors(async () => {
       const rows = await db.select({ payload: oidcPayloads.payload }).from(oidcPayloads).where(eq(oidcPayloads.model, "Client"));
       return rows.map((row) => JSON.parse(row.payload) as ClientMetadata);
-    },
-    async deleteClient(clientId) {
-      return db.transaction(async (tx) => {
+    }),
+    deleteClient: (clientId) => mapStoreErrors(() =>
+      db.transaction(async (tx) => {
         await tx
           .delete(oidcPayloads)
           .where(and(eq(oidcPayloads.model, "RegistrationAccessToken"), sql`(${oidcPayloads.payload})::jsonb ->> 'clientId' = ${clientId}`));
@@ -176,15 +186,15 @@ export async function openPostgresStore(url: string, options: OpenIssuerPostgres
           .where(and(eq(oidcPayloads.model, "Client"), eq(oidcPayloads.id, clientId)))
           .returning({ id: oidcPayloads.id });
         return deleted.length > 0;
-      });
-    },
-    ensureSigningKeys: () => ensureSigningKeys(db),
-    rotateSigningKey: () => rotateSigningKey(db),
-    loadKeys: (accessTokenTtl) => loadKeys(db, accessTokenTtl),
-    async purgeExpired() {
+      }),
+    ),
+    ensureSigningKeys: () => mapStoreErrors(() => ensureSigningKeys(db)),
+    rotateSigningKey: () => mapStoreErrors(() => rotateSigningKey(db)),
+    loadKeys: (accessTokenTtl) => mapStoreErrors(() => loadKeys(db, accessTokenTtl)),
+    purgeExpired: () => mapStoreErrors(async () => {
       const deleted = await db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epoch())).returning({ id: oidcPayloads.id });
       return deleted.length;
-    },
+    }),
     close,
   };
 }
