@@ -1,5 +1,6 @@
 import type Provider from "oidc-provider";
 import type { KoaContextWithOIDC } from "oidc-provider";
+import { DatabaseError } from "@parts/db";
 import type { Logger } from "pino";
 import { knownScopes } from "./scopes.ts";
 import { isHashedSecret } from "./secrets.ts";
@@ -48,6 +49,13 @@ export function installHooks(provider: Provider, logger: Logger): void {
       return;
     }
     await next();
+    // The store could not serve (PostgreSQL down or restarting, pool exhausted): a retryable 503, not a 500.
+    if (ctx.status === 500 && ctx.state.storeUnavailable === true) {
+      ctx.status = 503;
+      ctx.set("retry-after", "1");
+      ctx.body = { error: "temporarily_unavailable", error_description: "the issuer's database is unavailable; retry shortly" };
+      return;
+    }
     // RFC 7592 read/update echo the stored client; its secret there is a hash, useless and not to be shown.
     const body = ctx.body as Record<string, unknown> | undefined;
     if (ctx.path.startsWith("/.well-known/") && ctx.status === 200 && body) trimDiscovery(body);
@@ -70,6 +78,11 @@ export function installHooks(provider: Provider, logger: Logger): void {
   provider.on("registration_update.error", rejected("registration_update.error"));
   provider.on("registration_delete.error", rejected("registration_delete.error"));
   provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) => {
+    if (error instanceof DatabaseError && error.code === "ERR_DATABASE_UNAVAILABLE") {
+      ctx.state.storeUnavailable = true;
+      logger.warn({ path: ctx.path, reason: error.message }, "issuer database unavailable");
+      return;
+    }
     logger.error({ err: error, path: ctx.path }, "issuer request failed");
   });
 }

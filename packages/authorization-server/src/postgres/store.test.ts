@@ -159,3 +159,28 @@ describe("two issuers on one PostgreSQL database", () => {
     }
   });
 });
+
+describe("an issuer on PostgreSQL while the database restarts", () => {
+  it("answers token requests 503 with Retry-After while it is down, quickly, and 200 again once it is back", async () => {
+    const databaseUrl = await server.createDatabase();
+    const issuer = await startIssuer({ databaseUrl, port: 0, logger: silent });
+    try {
+      const { clientId, clientSecret } = await issuer.clients.create({ name: "Reader", scope: "parts:read" });
+      const form = { grant_type: "client_credentials" };
+      const authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
+      expect((await requestToken(issuer.url, form, authorization)).status).toBe(200);
+      const restarted = server.restart({ downMs: 1500 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = performance.now();
+      const down = await requestToken(issuer.url, form, authorization);
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(down.status).toBe(503);
+      expect(down.headers.get("retry-after")).toBe("1");
+      expect(down.body.error).toBe("temporarily_unavailable");
+      await restarted;
+      expect((await requestToken(issuer.url, form, authorization)).status).toBe(200);
+    } finally {
+      await issuer.close();
+    }
+  }, 30_000);
+});
