@@ -27,7 +27,7 @@ export async function openIssuerAdmin(options: IssuerStoreLocation & { accessTok
     });
     return {
       clients: createClientAdmin(store, () => provider),
-      keys: { rotate: () => store.rotateSigningKey() },
+      keys: { rotate: () => store.rotateSigningKey(options.accessTokenTtl ?? 3600) },
       close: () => store.close(),
     };
   } catch (error) {

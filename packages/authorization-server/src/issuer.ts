@@ -160,7 +160,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     clients,
     keys: {
       async rotate() {
-        const rotated = await store.rotateSigningKey();
+        const rotated = await store.rotateSigningKey(accessTokenTtl);
         await refreshing;
         await refreshKeys();
         logger.info({ kid: rotated.kid, next: rotated.next }, "signing key rotated");

@@ -29,6 +29,7 @@ export function openSqliteStore(file: string): IssuerStore {
       });
     },
     ensureSigningKeys: () => ensureSigningKeys(db),
+    // Its loadKeys deletes long-retired keys (SQLite has one process writing at a time anyway).
     rotateSigningKey: () => rotateSigningKey(db),
     async loadKeys(accessTokenTtl) {
       return loadKeys(db, accessTokenTtl);

@@ -15,9 +15,12 @@ export interface IssuerStore {
   deleteClient(clientId: string): Promise<boolean>;
   /** Makes sure a current and a next signing key exist (see keys.ts); returns their kids. */
   ensureSigningKeys(): Promise<{ current: string; next: string }>;
-  /** The next key starts signing, the current one retires, a new next key is published. */
-  rotateSigningKey(): Promise<{ kid: string; next: string }>;
-  /** Private JWKs in the order current, next, retired; drops keys retired longer than a token TTL ago. */
+  /**
+   * The next key starts signing, the current one retires, a new next key is published; keys retired longer
+   * than `accessTokenTtl` (plus a margin) ago may be deleted.
+   */
+  rotateSigningKey(accessTokenTtl: number): Promise<{ kid: string; next: string }>;
+  /** Private JWKs in the order current, next, retired; leaves out keys retired longer than a token TTL ago. */
   loadKeys(accessTokenTtl: number): Promise<JWK[]>;
   /** Drops expired rows (replay-detection entries, registration tokens); returns how many. */
   purgeExpired(): Promise<number>;

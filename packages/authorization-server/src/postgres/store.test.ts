@@ -70,7 +70,7 @@ describe("the issuer's PostgreSQL store", () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
     await Promise.all([a.ensureSigningKeys(), b.ensureSigningKeys()]);
-    const rotations = await Promise.all([...Array.from({ length: 3 }, () => a.rotateSigningKey()), ...Array.from({ length: 3 }, () => b.rotateSigningKey())]);
+    const rotations = await Promise.all([...Array.from({ length: 3 }, () => a.rotateSigningKey(3600)), ...Array.from({ length: 3 }, () => b.rotateSigningKey(3600))]);
     // Every rotation promoted a different key: none saw the same "next" as another.
     expect(new Set(rotations.map((rotation) => rotation.kid)).size).toBe(6);
     const statuses = await query<{ status: string; n: string }>(url, "select status, count(*) as n from signing_keys group by status order by status");
@@ -99,6 +99,20 @@ describe("the issuer's PostgreSQL store", () => {
     await store.adapter("Client").upsert("c1", { client_id: "c1", client_secret: "plain-secret-value" });
     const rows = await query<{ payload: string }>(url, "select payload from oidc_payloads where model = 'Client'");
     expect(rows[0]!.payload).not.toContain("plain-secret-value");
+    await store.close();
+  });
+
+  it("leaves keys retired longer than a token TTL out of the key set, and the next rotation deletes them", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    const first = await store.ensureSigningKeys();
+    await store.rotateSigningKey(60);
+    // The first signing key retired long ago.
+    await query(url, `update signing_keys set retired_at = 0 where kid = '${first.current}'`);
+    expect((await store.loadKeys(60)).map((key) => key.kid)).not.toContain(first.current);
+    expect(await query(url, `select kid from signing_keys where kid = '${first.current}'`)).toHaveLength(1);
+    await store.rotateSigningKey(60);
+    expect(await query(url, `select kid from signing_keys where kid = '${first.current}'`)).toHaveLength(0);
     await store.close();
   });
 

@@ -143,7 +143,8 @@ async function ensureSigningKeys(db: IssuerPgDb): Promise<{ current: string; nex
   });
 }
 
-async function rotateSigningKey(db: IssuerPgDb): Promise<{ kid: string; next: string }> {
+/** `accessTokenTtl`: keys retired longer ago than this (plus a margin) are deleted, as no live token names them. */
+async function rotateSigningKey(db: IssuerPgDb, accessTokenTtl: number): Promise<{ kid: string; next: string }> {
   await ensureSigningKeys(db);
   const fresh = await generateKey();
   return underKeysLock(db, async (tx) => {
@@ -154,13 +155,22 @@ async function rotateSigningKey(db: IssuerPgDb): Promise<{ kid: string; next: st
     await tx.update(signingKeys).set({ status: "retired", retiredAt: now }).where(eq(signingKeys.status, "current"));
     await tx.update(signingKeys).set({ status: "current", activatedAt: now }).where(eq(signingKeys.kid, promote));
     await tx.insert(signingKeys).values({ ...fresh, status: "next", createdAt: now });
+    await tx.delete(signingKeys).where(lte(signingKeys.retiredAt, now - accessTokenTtl - retirementMarginSec));
     return { kid: promote, next: fresh.kid };
   });
 }
 
+/**
+ * Read-only, since every issuer process runs it every second: keys retired longer ago than a token TTL are left
+ * out here and deleted by the next rotation (under the keys lock).
+ */
 async function loadKeys(db: IssuerPgDb, accessTokenTtl: number): Promise<JWK[]> {
-  await db.delete(signingKeys).where(lte(signingKeys.retiredAt, epoch() - accessTokenTtl - retirementMarginSec));
-  const rows = await db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt), asc(signingKeys.kid));
+  const cutoff = epoch() - accessTokenTtl - retirementMarginSec;
+  const rows = await db
+    .select()
+    .from(signingKeys)
+    .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, cutoff)))
+    .orderBy(desc(signingKeys.createdAt), asc(signingKeys.kid));
   const order = { current: 0, next: 1, retired: 2 } as const;
   // Stable sort: within a status, newest first.
   rows.sort((a, b) => order[a.status] - order[b.status]);
@@ -189,7 +199,7 @@ export async function openPostgresStore(url: string, options: OpenIssuerPostgres
       }),
     ),
     ensureSigningKeys: () => mapStoreErrors(() => ensureSigningKeys(db)),
-    rotateSigningKey: () => mapStoreErrors(() => rotateSigningKey(db)),
+    rotateSigningKey: (accessTokenTtl) => mapStoreErrors(() => rotateSigningKey(db, accessTokenTtl)),
     loadKeys: (accessTokenTtl) => mapStoreErrors(() => loadKeys(db, accessTokenTtl)),
     purgeExpired: () => mapStoreErrors(async () => {
       const deleted = await db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epoch())).returning({ id: oidcPayloads.id });
