@@ -21,7 +21,8 @@ const requestBoundMs = 5000;
 
 beforeAll(async () => {
   // fsync off: this suite tests availability, not durability.
-  postgres = await startTestPostgres({ fsyncOff: true });
+  // Local even with PARTS_TEST_DATABASE_URL set: the test restarts the server.
+  postgres = await startTestPostgres({ fsyncOff: true, local: true });
   issuer = await startFakeIssuer();
   server = await startServer({
     issuer: issuer.issuer,

@@ -46,17 +46,24 @@ describe("startTestPostgres", () => {
     await expect(server.createDatabase('x"; drop database postgres; --')).rejects.toThrow(TypeError);
   });
 
-  it.skipIf(process.env.PARTS_TEST_DATABASE_URL)("listens on loopback only, with the data kept across a restart", async () => {
-    expect(new URL(server.url).hostname).toBe("127.0.0.1");
-    const url = await server.createDatabase();
-    await query(url, "create table kept (x int); insert into kept values (1)");
-    await server.restart({ downMs: 50 });
-    expect(await query(url, "select x from kept")).toEqual([{ x: 1 }]);
-    expect(await query(server.url, "show listen_addresses")).toEqual([{ listen_addresses: "127.0.0.1" }]);
-  });
+  // These two start a server of their own (`local`), even when PARTS_TEST_DATABASE_URL names an external one.
+  it("listens on loopback only, with the data kept across a restart", async () => {
+    const own = await startTestPostgres({ local: true });
+    try {
+      expect(own.external).toBe(false);
+      expect(new URL(own.url).hostname).toBe("127.0.0.1");
+      const url = await own.createDatabase();
+      await query(url, "create table kept (x int); insert into kept values (1)");
+      await own.restart({ downMs: 50 });
+      expect(await query(url, "select x from kept")).toEqual([{ x: 1 }]);
+      expect(await query(own.url, "show listen_addresses")).toEqual([{ listen_addresses: "127.0.0.1" }]);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
 
-  it.skipIf(process.env.PARTS_TEST_DATABASE_URL)("stop ends the server and removes its folder", async () => {
-    const other = await startTestPostgres();
+  it("stop ends the server and removes its folder", async () => {
+    const other = await startTestPostgres({ local: true });
     const [{ dir }] = (await query<{ dir: string }>(other.url, "show data_directory")) as [{ dir: string }];
     await other.stop();
     expect(existsSync(dir)).toBe(false);

@@ -53,6 +53,11 @@ export interface TestPostgresOptions {
   baseDir?: string;
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string | number>;
+  /**
+   * Start a throwaway server even when `PARTS_TEST_DATABASE_URL` names an external one: for tests that restart
+   * or stop the server itself, which an external server cannot offer.
+   */
+  local?: boolean;
 }
 
 /** The environment variable that points the tests at an external server. */
@@ -63,7 +68,7 @@ const locale = "C.UTF-8";
 
 export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const externalUrl = process.env[externalUrlVariable];
-  if (externalUrl !== undefined && externalUrl !== "") return externalServer(externalUrl);
+  if (!options.local && externalUrl !== undefined && externalUrl !== "") return externalServer(externalUrl);
   return localServer(options);
 }
 

@@ -11,7 +11,8 @@ import { openPostgresStore } from "./store.ts";
 
 let server: TestPostgres;
 beforeAll(async () => {
-  server = await startTestPostgres();
+  // Local even with PARTS_TEST_DATABASE_URL set: one test restarts the server.
+  server = await startTestPostgres({ local: true });
 }, 60_000);
 afterAll(() => server?.stop());
 
