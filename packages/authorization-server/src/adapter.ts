@@ -2,16 +2,7 @@ import { and, eq, gt, isNull, lte, or, type SQL } from "drizzle-orm";
 import type { Adapter, AdapterFactory, AdapterPayload } from "oidc-provider";
 import type { IssuerDb } from "./database.ts";
 import { oidcPayloads } from "./schema.ts";
-import { hashSecret } from "./secrets.ts";
-import { replayModel, replayRefused } from "./store.ts";
-
-const epoch = () => Math.floor(Date.now() / 1000);
-
-/** Client secrets are hashed on the way in, whichever path saved the client (registration, CLI, update). */
-function protect(model: string, payload: AdapterPayload): AdapterPayload {
-  if (model !== "Client" || typeof payload.client_secret !== "string") return payload;
-  return { ...payload, client_secret: hashSecret(payload.client_secret) };
-}
+import { epochSeconds, payloadRow, replayModel, replayRefused } from "./store.ts";
 
 /** oidc-provider's persistence contract over one SQLite table; expired rows read as absent. */
 export class SqliteAdapter implements Adapter {
@@ -21,7 +12,7 @@ export class SqliteAdapter implements Adapter {
   ) {}
 
   private live(where: SQL | undefined) {
-    return and(eq(oidcPayloads.model, this.model), where, or(isNull(oidcPayloads.expiresAt), gt(oidcPayloads.expiresAt, epoch())));
+    return and(eq(oidcPayloads.model, this.model), where, or(isNull(oidcPayloads.expiresAt), gt(oidcPayloads.expiresAt, epochSeconds())));
   }
 
   private findWhere(where: SQL): AdapterPayload | undefined {
@@ -32,16 +23,7 @@ export class SqliteAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const row = {
-      model: this.model,
-      id,
-      payload: JSON.stringify(protect(this.model, payload)),
-      grantId: typeof payload.grantId === "string" ? payload.grantId : null,
-      userCode: typeof payload.userCode === "string" ? payload.userCode : null,
-      uid: typeof payload.uid === "string" ? payload.uid : null,
-      expiresAt: expiresIn ? epoch() + expiresIn : null,
-      consumedAt: null,
-    };
+    const row = payloadRow(this.model, id, payload, expiresIn);
     const target = [oidcPayloads.model, oidcPayloads.id];
     if (this.model === replayModel) {
       // Insert-if-absent (an expired row may be replaced): a second use of one assertion is refused here
@@ -49,7 +31,7 @@ export class SqliteAdapter implements Adapter {
       const { changes } = this.db
         .insert(oidcPayloads)
         .values(row)
-        .onConflictDoUpdate({ target, set: row, setWhere: lte(oidcPayloads.expiresAt, epoch()) })
+        .onConflictDoUpdate({ target, set: row, setWhere: lte(oidcPayloads.expiresAt, epochSeconds()) })
         .run();
       if (changes === 0) throw replayRefused();
       return;
@@ -72,7 +54,7 @@ export class SqliteAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     this.db
       .update(oidcPayloads)
-      .set({ consumedAt: epoch() })
+      .set({ consumedAt: epochSeconds() })
       .where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id)))
       .run();
   }
@@ -92,5 +74,5 @@ export function createAdapterFactory(db: IssuerDb): AdapterFactory {
 
 /** Drops rows past their expiry (replay-detection entries, registration tokens); clients never expire. */
 export function purgeExpired(db: IssuerDb): number {
-  return db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epoch())).run().changes;
+  return db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epochSeconds())).run().changes;
 }

@@ -1,5 +1,6 @@
-import { errors, type Adapter, type ClientMetadata } from "oidc-provider";
+import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from "oidc-provider";
 import type { JWK } from "jose";
+import { hashSecret } from "./secrets.ts";
 
 /**
  * Everything the issuer keeps, behind one small interface with an implementation per engine: SQLite
@@ -40,4 +41,27 @@ export const replayModel = "ReplayDetection";
 
 export function replayRefused(): Error {
   return new errors.InvalidClientAuth("client assertion tokens must only be used once");
+}
+
+/** Seconds since the epoch, the unit of `expiresAt` and `consumedAt`. */
+export const epochSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Client secrets are hashed on the way in, whichever path saved the client (registration, CLI, update). */
+function protectSecrets(model: string, payload: AdapterPayload): AdapterPayload {
+  if (model !== "Client" || typeof payload.client_secret !== "string") return payload;
+  return { ...payload, client_secret: hashSecret(payload.client_secret) };
+}
+
+/** An oidc-provider payload as the row both engines store: the JSON, its look-up columns and its expiry. */
+export function payloadRow(model: string, id: string, payload: AdapterPayload, expiresIn?: number) {
+  return {
+    model,
+    id,
+    payload: JSON.stringify(protectSecrets(model, payload)),
+    grantId: typeof payload.grantId === "string" ? payload.grantId : null,
+    userCode: typeof payload.userCode === "string" ? payload.userCode : null,
+    uid: typeof payload.uid === "string" ? payload.uid : null,
+    expiresAt: expiresIn ? epochSeconds() + expiresIn : null,
+    consumedAt: null,
+  };
 }

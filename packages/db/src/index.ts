@@ -13,5 +13,7 @@ export {
   type PostgresPartsDatabase,
   type PostgresPoolOptions,
 } from "./postgres/connection.ts";
+export { migrateUnderAdvisoryLock, type LockedMigrationOptions } from "./postgres/migrate.ts";
+export { toConnectError, toDatabaseError } from "./postgres/errors.ts";
 export { createPostgresPartsRepository, type PostgresPartsRepositoryOptions } from "./postgres/parts-repository.ts";
 export { parts as postgresParts } from "./postgres/schema.ts";

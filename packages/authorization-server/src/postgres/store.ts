@@ -2,17 +2,9 @@ import { and, asc, desc, eq, gt, isNull, lte, or, sql, type SQL } from "drizzle-
 import type { JWK } from "jose";
 import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 import { generateKey, retirementMarginSec, type NewKey } from "../keys.ts";
-import { hashSecret } from "../secrets.ts";
-import { replayModel, replayRefused, type IssuerStore } from "../store.ts";
+import { epochSeconds, payloadRow, replayModel, replayRefused, type IssuerStore } from "../store.ts";
 import { mapStoreErrors, openIssuerPostgres, signingKeysLock, type IssuerPgDb, type OpenIssuerPostgresOptions } from "./database.ts";
 import { oidcPayloads, signingKeys } from "./schema.ts";
-
-const epoch = () => Math.floor(Date.now() / 1000);
-
-function protect(model: string, payload: AdapterPayload): AdapterPayload {
-  if (model !== "Client" || typeof payload.client_secret !== "string") return payload;
-  return { ...payload, client_secret: hashSecret(payload.client_secret) };
-}
 
 /** oidc-provider's persistence contract over one PostgreSQL table; expired rows read as absent. */
 export class PostgresAdapter implements Adapter {
@@ -29,7 +21,7 @@ export class PostgresAdapter implements Adapter {
     const [row] = await this.db
       .select()
       .from(oidcPayloads)
-      .where(and(eq(oidcPayloads.model, this.model), where, or(isNull(oidcPayloads.expiresAt), gt(oidcPayloads.expiresAt, epoch()))))
+      .where(and(eq(oidcPayloads.model, this.model), where, or(isNull(oidcPayloads.expiresAt), gt(oidcPayloads.expiresAt, epochSeconds()))))
       .limit(1);
     if (!row) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
@@ -41,16 +33,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   private async save(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const row = {
-      model: this.model,
-      id,
-      payload: JSON.stringify(protect(this.model, payload)),
-      grantId: typeof payload.grantId === "string" ? payload.grantId : null,
-      userCode: typeof payload.userCode === "string" ? payload.userCode : null,
-      uid: typeof payload.uid === "string" ? payload.uid : null,
-      expiresAt: expiresIn ? epoch() + expiresIn : null,
-      consumedAt: null,
-    };
+    const row = payloadRow(this.model, id, payload, expiresIn);
     const target = [oidcPayloads.model, oidcPayloads.id];
     if (this.model === replayModel) {
       // INSERT … ON CONFLICT: the unique key decides between two issuers racing one assertion; only an
@@ -58,7 +41,7 @@ export class PostgresAdapter implements Adapter {
       const result = await this.db
         .insert(oidcPayloads)
         .values(row)
-        .onConflictDoUpdate({ target, set: row, setWhere: lte(oidcPayloads.expiresAt, epoch()) });
+        .onConflictDoUpdate({ target, set: row, setWhere: lte(oidcPayloads.expiresAt, epochSeconds()) });
       if (result.rowCount === 0) throw replayRefused();
       return;
     }
@@ -81,7 +64,7 @@ export class PostgresAdapter implements Adapter {
     await mapStoreErrors(() =>
       this.db
         .update(oidcPayloads)
-        .set({ consumedAt: epoch() })
+        .set({ consumedAt: epochSeconds() })
         .where(and(eq(oidcPayloads.model, this.model), eq(oidcPayloads.id, id))),
     );
   }
@@ -120,7 +103,7 @@ async function ensureSigningKeys(db: IssuerPgDb): Promise<{ current: string; nex
   // RSA generation is slow: done before taking the lock; keys another process created meanwhile win.
   const pool: NewKey[] = await Promise.all(Array.from({ length: missing }, generateKey));
   return underKeysLock(db, async (tx) => {
-    const now = epoch();
+    const now = epochSeconds();
     const take = async () => pool.pop() ?? (await generateKey());
     let current = await kidWithStatus(tx, "current");
     if (current === undefined) {
@@ -148,7 +131,7 @@ async function rotateSigningKey(db: IssuerPgDb, accessTokenTtl: number): Promise
   await ensureSigningKeys(db);
   const fresh = await generateKey();
   return underKeysLock(db, async (tx) => {
-    const now = epoch();
+    const now = epochSeconds();
     const promote = await kidWithStatus(tx, "next");
     if (promote === undefined) throw new Error("no next signing key to promote");
     // In this order, so no statement ever sees two current or two next keys.
@@ -165,7 +148,7 @@ async function rotateSigningKey(db: IssuerPgDb, accessTokenTtl: number): Promise
  * out here and deleted by the next rotation (under the keys lock).
  */
 async function loadKeys(db: IssuerPgDb, accessTokenTtl: number): Promise<JWK[]> {
-  const cutoff = epoch() - accessTokenTtl - retirementMarginSec;
+  const cutoff = epochSeconds() - accessTokenTtl - retirementMarginSec;
   const rows = await db
     .select()
     .from(signingKeys)
@@ -202,7 +185,7 @@ export async function openPostgresStore(url: string, options: OpenIssuerPostgres
     rotateSigningKey: (accessTokenTtl) => mapStoreErrors(() => rotateSigningKey(db, accessTokenTtl)),
     loadKeys: (accessTokenTtl) => mapStoreErrors(() => loadKeys(db, accessTokenTtl)),
     purgeExpired: () => mapStoreErrors(async () => {
-      const deleted = await db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epoch())).returning({ id: oidcPayloads.id });
+      const deleted = await db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epochSeconds())).returning({ id: oidcPayloads.id });
       return deleted.length;
     }),
     close,

@@ -1,9 +1,9 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { postgresMigrationsFolder as migrationsFolder } from "../postgres-migrations-folder.ts";
 import { toConnectError } from "./errors.ts";
 import { migrationLock } from "./locks.ts";
+import { migrateUnderAdvisoryLock } from "./migrate.ts";
 import * as schema from "./schema.ts";
 
 /** Where drizzle records applied migrations (a table of its own, so other components may share the database). */
@@ -92,26 +92,12 @@ export async function openPostgresDatabase(url: string, options: OpenPostgresOpt
  * separate step before rolling out, call this alone and open with `migrate: false`.
  */
 export async function migratePostgresDatabase(url: string, options: Pick<PostgresPoolOptions, "connectionTimeoutMillis" | "applicationName"> = {}): Promise<void> {
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
-    application_name: `${options.applicationName ?? "parts"} migrate`,
+  await migrateUnderAdvisoryLock({
+    url,
+    migrationsFolder,
+    migrationsTable,
+    lock: migrationLock,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    applicationName: options.applicationName ?? "parts",
   });
-  // An error on this connection while a statement runs rejects that statement; this only keeps a late one
-  // (connection lost between statements) from ending the process.
-  client.on("error", () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw toConnectError(error);
-  }
-  try {
-    await client.query("select pg_advisory_lock($1, $2)", [...migrationLock]);
-    await migrate(drizzle({ client }), { migrationsFolder, ...migrationsTable });
-  } catch (error) {
-    throw toConnectError(error);
-  } finally {
-    // Ending the session releases the advisory lock too.
-    await client.end().catch(() => {});
-  }
 }

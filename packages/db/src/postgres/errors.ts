@@ -47,14 +47,24 @@ export function isRetryable(error: unknown): boolean {
  * pass through unchanged.
  */
 export function toRepositoryError(error: unknown): unknown {
+  const serverError = serverErrorIn(error);
+  if (serverError?.code === "23505" && (error instanceof DrizzleQueryError || error instanceof pg.DatabaseError)) {
+    const constraint = serverError.constraint ?? "";
+    return new UniqueConstraintError(uniqueConstraintFields[constraint] ?? constraint);
+  }
+  return toDatabaseError(error);
+}
+
+/**
+ * Maps a failure from node-postgres (possibly wrapped by drizzle) to `DatabaseError`, whose message carries no
+ * query parameters (drizzle's `DrizzleQueryError` quotes them): unavailable (connection, resources, operator
+ * SQLSTATEs, or no SQLSTATE at all) or a failed query. Other errors pass through unchanged.
+ */
+export function toDatabaseError(error: unknown): unknown {
   if (!(error instanceof DrizzleQueryError) && !(error instanceof pg.DatabaseError)) return error;
   const serverError = serverErrorIn(error);
   if (serverError !== undefined) {
     const sqlState = serverError.code;
-    if (sqlState === "23505") {
-      const constraint = serverError.constraint ?? "";
-      return new UniqueConstraintError(uniqueConstraintFields[constraint] ?? constraint);
-    }
     const code = sqlState !== undefined && isUnavailableSqlState(sqlState) ? "ERR_DATABASE_UNAVAILABLE" : "ERR_DATABASE_QUERY";
     return new DatabaseError({ code, sqlState, cause: serverError });
   }
