@@ -33,7 +33,7 @@ function authorizationOf(req: IncomingMessage): string | string[] | undefined {
 }
 
 /** Headers on every answer: API responses are per caller and JSON only. */
-const commonHeaders = { "cache-control": "no-store", "x-content-type-options": "nosniff" } as const;
+const commonHeaders = Object.entries({ "cache-control": "no-store", "x-content-type-options": "nosniff" });
 
 /** What the server needs of a database engine besides its repository: a readiness check, and closing at shutdown. */
 export interface ServedDatabase {
@@ -141,7 +141,7 @@ export function createPartsServer(options: PartsServerOptions) {
     const requestFacts: RequestFacts = {};
     facts.set(req, requestFacts);
     res.setHeader("x-request-id", requestId);
-    for (const [name, value] of Object.entries(commonHeaders)) res.setHeader(name, value);
+    for (const [name, value] of commonHeaders) res.setHeader(name, value);
     res.once("finish", () => {
       const path = (req.url ?? "").split("?")[0]!;
       const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
