@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import Provider, { errors, type Configuration, type JWKS } from "oidc-provider";
 import { createAssertionCheck } from "./client-assertion.ts";
 import { validateClientMetadata } from "./client-policy.ts";
@@ -65,6 +65,9 @@ export function buildConfiguration(store: IssuerStore, settings: ProviderSetting
       registration: {
         enabled: registration,
         initialAccessToken: registration ? registrationToken : false,
+        // UUIDs, as the operator CLI gives: oidc-provider's default ids are base64url and one in 64 starts with
+        // "-", which every command line (the operator CLI's included) takes for an option.
+        idFactory: () => randomUUID(),
         secretFactory: generateSecret,
       },
       registrationManagement: { enabled: registration },

@@ -72,6 +72,11 @@ describe("dynamic client registration (RFC 7591)", () => {
     expect(token.body.scope).toBe("parts:read");
   });
 
+  it("gives registered clients UUIDs, never an id a command line takes for an option", async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, async () => (await register(metadata, registrationToken)).body.client_id as string));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
   it("rejects a client without a scope, or with an unknown one", async () => {
     expect((await register({ client_name: "x" }, registrationToken)).body.error).toBe("invalid_client_metadata");
     expect((await register({ ...metadata, scope: "parts:admin" }, registrationToken)).body.error).toBe("invalid_client_metadata");
