@@ -19,6 +19,8 @@ import { evaluate, markdownReport, type RunReport, type ScenarioResult } from ".
 import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind } from "./scenarios.ts";
 import type { SearchBenchResult } from "./search.ts";
 
+if (process.argv.includes("--soak")) await (await import("./soak.ts")).runSoak();
+
 const quick = process.argv.includes("--quick");
 // `--only=byId,create,fresh,verify,client,search`: a subset while working on one target; results go to results/only.*.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
