@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ClientAdminError, DatabaseError, openIssuerAdmin } from "@parts/authorization-server";
-import { loadStoreConfig, storeLocation } from "./config.ts";
+import { loadStoreConfig, poolSettings, storeLocation } from "./config.ts";
 
 const usage = `usage: pnpm --filter @parts/issuer cli <command>
 
@@ -37,7 +37,7 @@ try {
   fail(`parts-issuer: ${(error as Error).message}`, 1);
 }
 const ttl = config.ACCESS_TOKEN_TTL;
-const admin = await openIssuerAdmin({ ...storeLocation(config), accessTokenTtl: ttl }).catch((error: unknown) => {
+const admin = await openIssuerAdmin({ ...storeLocation(config), databasePool: poolSettings(config), accessTokenTtl: ttl }).catch((error: unknown) => {
   // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
   if (error instanceof DatabaseError) fail(`parts-issuer: cannot open the database at ISSUER_DATABASE_URL: ${error.message}`, 1);
   throw error;

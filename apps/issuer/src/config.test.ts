@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IssuerConfig, loadConfig } from "./config.ts";
+import { IssuerConfig, loadConfig, poolSettings } from "./config.ts";
 
 describe("loadConfig", () => {
   it("applies defaults", () => {
@@ -8,6 +8,10 @@ describe("loadConfig", () => {
       ISSUER_HOST: "127.0.0.1",
       AUDIENCE: "api://parts",
       ISSUER_DATABASE_FILE: "./data/issuer.db",
+      ISSUER_DATABASE_POOL_MAX: 5,
+      ISSUER_DATABASE_CONNECT_TIMEOUT_MS: 2000,
+      ISSUER_DATABASE_STATEMENT_TIMEOUT_MS: 5000,
+      ISSUER_DATABASE_IDLE_TIMEOUT_MS: 30_000,
       ACCESS_TOKEN_TTL: 3600,
       ISSUER_CORS_ORIGINS: [],
       LOG_LEVEL: "info",
@@ -80,6 +84,11 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["ISSUER_DATABASE_FILE", "", empty],
   ["ISSUER_DATABASE_URL", "", empty],
   ["ISSUER_DATABASE_URL", "mysql://db.example.com/parts", "must start with postgres:// or postgresql://"],
+  ["ISSUER_DATABASE_POOL_MAX", "", empty],
+  ["ISSUER_DATABASE_POOL_MAX", "0", "must be an integer from 1 to 1000"],
+  ["ISSUER_DATABASE_CONNECT_TIMEOUT_MS", "99", "must be an integer from 100 to 2147483647"],
+  ["ISSUER_DATABASE_STATEMENT_TIMEOUT_MS", "-1", "must be an integer from 0 to 2147483647"],
+  ["ISSUER_DATABASE_IDLE_TIMEOUT_MS", "soon", "must be an integer from 0 to 2147483647"],
   ["ACCESS_TOKEN_TTL", "", empty],
   ["ACCESS_TOKEN_TTL", "59", "must be an integer from 60 to 86400"],
   ["ACCESS_TOKEN_TTL", "86401", "must be an integer from 60 to 86400"],
@@ -107,6 +116,11 @@ describe("an invalid value stops with one line naming the variable", () => {
   it("takes a postgres:// ISSUER_DATABASE_URL and keeps it verbatim", () => {
     const url = "postgres://issuer:pw@db.example.com:5432/parts";
     expect(loadConfig({ ISSUER_DATABASE_URL: url }).ISSUER_DATABASE_URL).toBe(url);
+  });
+
+  it("maps the pool variables to the pool's settings", () => {
+    const config = loadConfig({ ISSUER_DATABASE_POOL_MAX: "3", ISSUER_DATABASE_CONNECT_TIMEOUT_MS: "700", ISSUER_DATABASE_STATEMENT_TIMEOUT_MS: "0", ISSUER_DATABASE_IDLE_TIMEOUT_MS: "900" });
+    expect(poolSettings(config)).toEqual({ max: 3, connectionTimeoutMillis: 700, statementTimeoutMillis: 0, idleTimeoutMillis: 900 });
   });
 
   it("covers every variable of the schema", () => {

@@ -1,5 +1,5 @@
-import { CorsOrigins, IssuerUrl, isLoopbackUrl } from "@parts/authorization-server";
-import { absoluteUrl, integer, logLevels, oneOf, parseEnvironment, postgresUrl, text } from "@parts/env";
+import { CorsOrigins, IssuerUrl, isLoopbackUrl, type IssuerPoolSettings } from "@parts/authorization-server";
+import { absoluteUrl, integer, logLevels, maxTimerMs, oneOf, parseEnvironment, postgresUrl, text } from "@parts/env";
 import { z } from "zod";
 
 // ISSUER_CORS_ORIGINS is the one variable where empty has a meaning: a list in which blank entries are
@@ -17,6 +17,14 @@ const storeShape = {
    * may share it (and it may be the parts API's database: the issuer keeps its own tables and migrations).
    */
   ISSUER_DATABASE_URL: postgresUrl().optional(),
+  /** PostgreSQL pool: most connections per issuer process (token requests are few; keep processes x this below max_connections). */
+  ISSUER_DATABASE_POOL_MAX: integer(1, 1000).default(5),
+  /** How long a query waits for a connection before failing (the token request then gets 503). */
+  ISSUER_DATABASE_CONNECT_TIMEOUT_MS: integer(100, maxTimerMs).default(2000),
+  /** `statement_timeout` of every pooled connection; 0 = none. */
+  ISSUER_DATABASE_STATEMENT_TIMEOUT_MS: integer(0, maxTimerMs).default(5000),
+  /** How long an unused pooled connection stays open; 0 = until the pool closes it. */
+  ISSUER_DATABASE_IDLE_TIMEOUT_MS: integer(0, maxTimerMs).default(30_000),
   /** Seconds. */
   ACCESS_TOKEN_TTL: integer(60, 86_400).default(3600),
 };
@@ -80,6 +88,13 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv): z.infer<typeof IssuerSt
   return parseEnvironment(IssuerStoreConfig, env);
 }
 
+/** The database variables and the log level, for `migrate`. */
+const IssuerMigrateConfig = z.object({ ...storeShape, LOG_LEVEL: oneOf(logLevels).default("info") });
+
+export function loadMigrateConfig(env: NodeJS.ProcessEnv): z.infer<typeof IssuerMigrateConfig> {
+  return parseEnvironment(IssuerMigrateConfig, env);
+}
+
 /** Where the database is, for log lines: host, port and database name, never the user or password. */
 export function postgresTarget(databaseUrl: string): { host?: string; port?: string; database?: string } {
   const url = URL.parse(databaseUrl);
@@ -89,4 +104,14 @@ export function postgresTarget(databaseUrl: string): { host?: string; port?: str
 /** The store the issuer and the CLI open: PostgreSQL when ISSUER_DATABASE_URL is set, else the SQLite file. */
 export function storeLocation(config: { ISSUER_DATABASE_FILE: string; ISSUER_DATABASE_URL?: string | undefined }) {
   return config.ISSUER_DATABASE_URL !== undefined ? { databaseUrl: config.ISSUER_DATABASE_URL } : { databaseFile: config.ISSUER_DATABASE_FILE };
+}
+
+/** The PostgreSQL pool settings (unused with the SQLite file). */
+export function poolSettings(config: z.infer<typeof IssuerStoreConfig>): IssuerPoolSettings {
+  return {
+    max: config.ISSUER_DATABASE_POOL_MAX,
+    connectionTimeoutMillis: config.ISSUER_DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMillis: config.ISSUER_DATABASE_STATEMENT_TIMEOUT_MS,
+    idleTimeoutMillis: config.ISSUER_DATABASE_IDLE_TIMEOUT_MS,
+  };
 }

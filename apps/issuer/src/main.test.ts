@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import pg from "pg";
 import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -13,6 +14,7 @@ const startTimeoutMs = 60_000;
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
+const migrate = fileURLToPath(new URL("./migrate.ts", import.meta.url));
 // An empty working directory: no ./.env is loaded and no database file is created.
 const cwd = mkdtempSync(join(tmpdir(), "parts-issuer-config-"));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -99,6 +101,35 @@ describe("the issuer and its CLI on PostgreSQL (ISSUER_DATABASE_URL)", () => {
     expect(JSON.parse(listed.stdout)).toEqual([{ clientId, name: "Billing", scope: "parts:read", authMethod: "client_secret_basic" }]);
     const rotated = await start(env, cli, ["keys", "rotate", "--json"]);
     expect(rotated.code).toBe(0);
+  }, startTimeoutMs);
+
+  it("migrate migrates an empty database, and a second run finds nothing to do", async () => {
+    const env = { ISSUER_DATABASE_URL: await postgres.createDatabase() };
+    const client = new pg.Client({ connectionString: env.ISSUER_DATABASE_URL });
+    await client.connect();
+    try {
+      const tables = async () =>
+        (await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public'")).rows.map((row) => row.name);
+      expect(await tables()).toEqual([]);
+      for (let run = 0; run < 2; run++) {
+        const result = await start(env, migrate);
+        expect(result.code).toBe(0);
+        expect(JSON.parse(oneLine(result))).toMatchObject({ msg: "database migrated", engine: "postgres" });
+      }
+      expect(await tables()).toEqual(expect.arrayContaining(["oidc_payloads", "signing_keys"]));
+      const applied = await client.query("select count(*)::int as n from drizzle.issuer_migrations");
+      expect(applied.rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+  }, 2 * startTimeoutMs);
+
+  it("migrate on an unreachable server exits 1 with one line naming ISSUER_DATABASE_URL", async () => {
+    const result = await start({ ISSUER_DATABASE_URL: `postgres://issuer:${password}@127.0.0.1:${await closedPort()}/parts` }, migrate);
+    expect(result.code).toBe(1);
+    const line = JSON.parse(oneLine(result)) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 60, variable: "ISSUER_DATABASE_URL" });
+    expect(line.msg).toBe("cannot migrate the database at ISSUER_DATABASE_URL: database unavailable (ECONNREFUSED)");
   }, startTimeoutMs);
 
   it("the CLI on an unreachable server exits 1 with one line naming ISSUER_DATABASE_URL", async () => {

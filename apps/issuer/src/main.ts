@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { loadConfig, postgresTarget, storeLocation } from "./config.ts";
+import { loadConfig, poolSettings, postgresTarget, storeLocation } from "./config.ts";
 import { createLogger, DatabaseError, startIssuer } from "@parts/authorization-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
@@ -15,6 +15,7 @@ try {
 const logger = createLogger(config.LOG_LEVEL);
 const issuer = await startIssuer({
   ...storeLocation(config),
+  databasePool: poolSettings(config),
   port: config.ISSUER_PORT,
   host: config.ISSUER_HOST,
   issuerUrl: config.ISSUER_URL,

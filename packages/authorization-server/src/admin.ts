@@ -1,5 +1,6 @@
 import { createClientAdmin, type ClientAdmin } from "./clients.ts";
 import { openIssuerStore } from "./open-store.ts";
+import type { IssuerPoolSettings } from "./issuer.ts";
 import { createProvider } from "./provider.ts";
 import type { IssuerStoreLocation } from "./store.ts";
 
@@ -14,8 +15,8 @@ export interface IssuerAdmin {
  * use. Safe while issuers run (SQLite WAL + busy timeout; on PostgreSQL key changes take a lock); running
  * issuers pick up key changes within a second or two.
  */
-export async function openIssuerAdmin(options: IssuerStoreLocation & { accessTokenTtl?: number }): Promise<IssuerAdmin> {
-  const store = await openIssuerStore(options);
+export async function openIssuerAdmin(options: IssuerStoreLocation & { accessTokenTtl?: number; databasePool?: IssuerPoolSettings }): Promise<IssuerAdmin> {
+  const store = await openIssuerStore(options, options.databasePool);
   try {
     await store.ensureSigningKeys();
     // Only used to validate client metadata with oidc-provider's own schema; never listens.

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { PostgresPoolOptions } from "@parts/db";
 import type Provider from "oidc-provider";
 import pino from "pino";
 import { createClientAdmin, type ClientSummary } from "./clients.ts";
@@ -30,7 +31,12 @@ export interface IssuerServeOptions {
   corsOrigins?: readonly string[];
   /** Serve https directly with this PEM certificate and key (otherwise an https issuer sits behind a TLS proxy). */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Pool settings when the store is PostgreSQL (`databaseUrl`); connection errors are logged. */
+  databasePool?: IssuerPoolSettings;
 }
+
+/** The pool settings an operator chooses (see `PostgresPoolOptions`). */
+export type IssuerPoolSettings = Pick<PostgresPoolOptions, "max" | "connectionTimeoutMillis" | "statementTimeoutMillis" | "idleTimeoutMillis">;
 
 export interface RunningIssuer {
   /** The issuer identifier, e.g. http://127.0.0.1:41234 */
@@ -81,7 +87,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const corsOrigins = (options.corsOrigins ?? []).map((origin) => CorsOrigin.parse(origin));
   const store = await openIssuerStore(options, {
-    onPoolError: (error) => logger.warn({ err: { message: error.message } }, "issuer database connection lost"),
+    ...options.databasePool,
+    onError: (error) => logger.warn({ err: { message: error.message } }, "issuer database connection lost"),
   });
 
   let provider: Provider | undefined;

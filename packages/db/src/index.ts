@@ -7,6 +7,7 @@ export { createPartsRepository, createSqlitePartsRepository, type PartsRepositor
 export { parts } from "./schema.ts";
 export {
   migratePostgresDatabase,
+  openPool,
   openPostgresDatabase,
   type OpenPostgresOptions,
   type PostgresDatabaseHandle,
@@ -14,6 +15,6 @@ export {
   type PostgresPoolOptions,
 } from "./postgres/connection.ts";
 export { migrateUnderAdvisoryLock, type LockedMigrationOptions } from "./postgres/migrate.ts";
-export { toConnectError, toDatabaseError } from "./postgres/errors.ts";
+export { toConnectError, toDatabaseError, withRetry, type RetryOptions } from "./postgres/errors.ts";
 export { createPostgresPartsRepository, type PostgresPartsRepositoryOptions } from "./postgres/parts-repository.ts";
 export { parts as postgresParts } from "./postgres/schema.ts";

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { migrateUnderAdvisoryLock, toConnectError, toDatabaseError } from "@parts/db";
+import { migrateUnderAdvisoryLock, openPool, toDatabaseError, withRetry, type PostgresPoolOptions } from "@parts/db";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import * as schema from "./schema.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle-pg", import.meta.url));
@@ -38,47 +38,34 @@ export interface IssuerPostgres {
  */
 export const toStoreError = toDatabaseError;
 
-/** Runs `work`, rethrowing its failure through `toStoreError`. */
-export async function mapStoreErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toStoreError(error);
-  }
+/**
+ * Runs `work` (one statement, or one whole transaction) again after a serialization failure or a deadlock, as
+ * CockroachDB and YugabyteDB report under contention, and rethrows its final failure through `toStoreError`.
+ */
+export function mapStoreErrors<T>(work: () => Promise<T>): Promise<T> {
+  return withRetry(work, undefined, toStoreError);
 }
 
 /** Applies pending issuer migrations (drizzle-pg/): concurrent starts migrate exactly once. */
-export function migrateIssuerPostgres(url: string): Promise<void> {
-  return migrateUnderAdvisoryLock({ url, migrationsFolder, migrationsTable: issuerMigrationsTable, lock: issuerMigrationLock, applicationName: "parts-issuer" });
+export function migrateIssuerPostgres(url: string, connectionTimeoutMillis?: number): Promise<void> {
+  return migrateUnderAdvisoryLock({
+    url,
+    migrationsFolder,
+    migrationsTable: issuerMigrationsTable,
+    lock: issuerMigrationLock,
+    connectionTimeoutMillis,
+    applicationName: "parts-issuer",
+  });
 }
 
-export interface OpenIssuerPostgresOptions {
-  /** Most pooled connections (default 5: the issuer's load is a few token requests per client and hour). */
-  max?: number;
-  /** Told about errors of idle pooled connections; without a listener such an error would end the process. */
-  onError?: (error: Error) => void;
-}
+/** Pool settings; the defaults differ from the API's: `max` 5 (a few token requests per client and hour), `applicationName` "parts-issuer". */
+export type OpenIssuerPostgresOptions = PostgresPoolOptions;
 
 /** Migrates, then opens a pool and checks that a connection works. Fails with a `DatabaseError`. */
 export async function openIssuerPostgres(url: string, options: OpenIssuerPostgresOptions = {}): Promise<IssuerPostgres> {
-  await migrateIssuerPostgres(url);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.max ?? 5,
-    connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 10_000,
-    application_name: "parts-issuer",
-  });
-  const onError = options.onError ?? (() => {});
-  pool.on("error", (error) => onError(error));
+  await migrateIssuerPostgres(url, options.connectionTimeoutMillis);
+  const pool = await openPool(url, { max: 5, applicationName: "parts-issuer", ...options });
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= pool.end());
-  try {
-    await pool.query("select 1");
-  } catch (error) {
-    await close();
-    throw toConnectError(error);
-  }
   return { db: drizzle({ client: pool, schema }), pool, close };
 }

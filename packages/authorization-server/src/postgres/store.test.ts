@@ -7,6 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIssuer, type RunningIssuer } from "../issuer.ts";
 import { registrationToken, requestToken } from "../testing.ts";
+import { openIssuerPostgres } from "./database.ts";
 import { openPostgresStore } from "./store.ts";
 
 let server: TestPostgres;
@@ -91,6 +92,49 @@ describe("the issuer's PostgreSQL store", () => {
     expect(error).toMatchObject({ name: "DatabaseError", code: "ERR_DATABASE_QUERY", sqlState: "P0001" });
     expect(String((error as Error).message)).toBe("database query failed (SQLSTATE P0001)");
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain("kty");
+    await store.close();
+  });
+
+  it("opens its pool with the given settings, under its own application name", async () => {
+    const url = await server.createDatabase();
+    const { pool, close } = await openIssuerPostgres(url, { max: 2, statementTimeoutMillis: 1234 });
+    try {
+      expect(pool.options.max).toBe(2);
+      const { rows } = await pool.query<{ timeout: string; name: string }>(
+        "select current_setting('statement_timeout') as timeout, current_setting('application_name') as name",
+      );
+      expect(rows[0]).toEqual({ timeout: "1234ms", name: "parts-issuer" });
+    } finally {
+      await close();
+    }
+  });
+
+  it("retries a write that failed with a serialization failure, and reports one that keeps failing", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    // Fails inserts of Session rows with SQLSTATE 40001 (as CockroachDB does under contention) while the attempt
+    // count, a sequence (which no rollback undoes), is at most `fail_up_to`.
+    await query(url, "create sequence attempts");
+    await query(url, "create table fail_up_to (n int not null)");
+    await query(url, "insert into fail_up_to values (1)");
+    await query(
+      url,
+      `create function fail_early() returns trigger language plpgsql as $$
+       begin
+         if new.model = 'Session' and nextval('attempts') <= (select n from fail_up_to) then
+           raise exception 'serialize' using errcode = '40001';
+         end if;
+         return new;
+       end $$`,
+    );
+    await query(url, "create trigger fail_early before insert on oidc_payloads for each row execute function fail_early()");
+    await store.adapter("Session").upsert("s1", { accountId: "a" }, 60);
+    expect(await store.adapter("Session").find("s1")).toMatchObject({ accountId: "a" });
+    expect(await query(url, "select last_value::int as n from attempts")).toEqual([{ n: 2 }]);
+    await query(url, "update fail_up_to set n = 100");
+    await expect(store.adapter("Session").upsert("s2", { accountId: "a" }, 60)).rejects.toMatchObject({ name: "DatabaseError", sqlState: "40001" });
+    // Four runs in all (the default), then the failure is reported.
+    expect(await query(url, "select last_value::int as n from attempts")).toEqual([{ n: 6 }]);
     await store.close();
   });
 

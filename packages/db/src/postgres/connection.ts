@@ -50,25 +50,10 @@ export interface PostgresDatabaseHandle {
  */
 export async function openPostgresDatabase(url: string, options: OpenPostgresOptions = {}): Promise<PostgresDatabaseHandle> {
   if (options.migrate ?? true) await migratePostgresDatabase(url, options);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
-    idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
-    statement_timeout: options.statementTimeoutMillis ?? 10_000,
-    application_name: options.applicationName ?? "parts",
-  });
-  const onError = options.onError ?? (() => {});
-  pool.on("error", (error) => onError(error));
+  const pool = await openPool(url, { applicationName: "parts", ...options });
   const db = drizzle({ client: pool, schema });
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= pool.end());
-  try {
-    await pool.query("select 1");
-  } catch (error) {
-    await close();
-    throw toConnectError(error);
-  }
   return {
     db,
     pool,
@@ -83,6 +68,31 @@ export async function openPostgresDatabase(url: string, options: OpenPostgresOpt
     },
     close,
   };
+}
+
+/**
+ * A node-postgres pool with these defaults, an `error` listener, and one `select 1` done: fails (`DatabaseError`,
+ * message without the URL or password, pool ended) when the server cannot be reached or refuses the login.
+ * The parts API and the issuer open their pools here, so both read the same settings the same way.
+ */
+export async function openPool(url: string, options: PostgresPoolOptions = {}): Promise<pg.Pool> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
+    statement_timeout: options.statementTimeoutMillis ?? 10_000,
+    application_name: options.applicationName ?? "parts",
+  });
+  const onError = options.onError ?? (() => {});
+  pool.on("error", (error) => onError(error));
+  try {
+    await pool.query("select 1");
+  } catch (error) {
+    await pool.end();
+    throw toConnectError(error);
+  }
+  return pool;
 }
 
 /**

@@ -112,15 +112,19 @@ export const defaultRetryOptions: RetryOptions = { attempts: 4, baseDelayMs: 5 }
 
 /**
  * Runs `work` (one whole transaction) again after a serialization failure or a deadlock (SQLSTATE 40001,
- * 40P01), at most `attempts` times in all, with bounded exponential backoff; errors are mapped by
- * `toRepositoryError`.
+ * 40P01), at most `attempts` times in all, with bounded exponential backoff; the final failure is mapped by
+ * `mapError` (the repository's errors by default; `toDatabaseError` where no constraint has a field name).
  */
-export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions = defaultRetryOptions): Promise<T> {
+export async function withRetry<T>(
+  work: () => Promise<T>,
+  options: RetryOptions = defaultRetryOptions,
+  mapError: (error: unknown) => unknown = toRepositoryError,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= options.attempts || !isRetryable(error)) throw toRepositoryError(error);
+      if (attempt >= options.attempts || !isRetryable(error)) throw mapError(error);
       const ceiling = options.baseDelayMs * 2 ** (attempt - 1);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
     }
