@@ -68,7 +68,8 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     // HTTP/1.1 with an empty Connection header: needed for the upstream keepalive pool.
     "      proxy_http_version 1.1;",
     '      proxy_set_header Connection "";',
-    "      proxy_set_header Host $host;",
+    // $http_host keeps the port: an upstream that builds URLs from Host (the issuer's discovery) needs it.
+    "      proxy_set_header Host $http_host;",
     "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
     "      proxy_set_header X-Forwarded-Proto $scheme;",
     // Authorization is passed as nginx passes every request header; stated so nobody "adds" it twice.
