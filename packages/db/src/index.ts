@@ -4,6 +4,7 @@ export { DatabaseError, UniqueConstraintError, type DatabaseErrorCode } from "./
 export { partNumberKey } from "./part-number-key.ts";
 export type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "./parts-contract.ts";
 export { createPartsRepository, createSqlitePartsRepository, type PartsRepositoryOptions } from "./parts-repository.ts";
+export { startSqliteWriter, type SqliteValue, type SqliteWriter, type SqliteWriterOptions, type WriteStatement } from "./sqlite-writer.ts";
 export { parts } from "./schema.ts";
 export {
   migratePostgresDatabase,

@@ -8,7 +8,7 @@ import { postgresEngine, sqliteEngine, type EngineUnderTest } from "./testing/en
 // The repository contract, run unchanged against every engine. Engine-specific behaviour (SQLite's migrations,
 // FTS index and filtered-search scan bound; PostgreSQL's pool, locks and errors) is tested beside each engine.
 
-const engines: EngineUnderTest[] = [sqliteEngine(), postgresEngine()];
+const engines: EngineUnderTest[] = [sqliteEngine(), sqliteEngine({ writerThread: true }), postgresEngine()];
 
 // One PostgreSQL server (and database) for the whole file; each test starts from an empty table.
 beforeAll(() => Promise.all(engines.map((engine) => engine.start())), 60_000);

@@ -1,10 +1,12 @@
 import { eq, getTableColumns } from "drizzle-orm";
+import type { Statement } from "better-sqlite3";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
 import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "./parts-contract.ts";
 import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";
+import type { SqliteValue, SqliteWriter, WriteStatement } from "./sqlite-writer.ts";
 
 // The key is storage's business (uniqueness), not part of a part as callers see it.
 const { partNumberKey: _partNumberKey, ...partColumns } = getTableColumns(parts);
@@ -22,13 +24,23 @@ export interface PartsRepositoryOptions {
    * parts of other models, a page stops there, shorter than its limit, with a cursor to continue from.
    */
   searchScanLimit?: number;
+  /**
+   * Where writes run: a writer thread (`startSqliteWriter`, as the server does: commits and their fsync off the
+   * event loop, grouped). Without one, writes run on `db`'s own connection, on the calling thread.
+   */
+  writer?: SqliteWriter;
 }
 
 /**
  * The parts repository on SQLite, with the contract of parts-contract.ts (every function is async so that
- * PostgreSQL can stand in without changing callers). Writes run one at a time (one connection), so ids commit
- * in order and a keyset walk never passes a row that commits later (SQLite has one writer at a time, across
- * processes too, and draws the id inside the write).
+ * PostgreSQL can stand in without changing callers). Writes run one at a time (one connection: `db`'s own, or
+ * the writer thread's), so ids commit in order and a keyset walk never passes a row that commits later (SQLite
+ * has one writer at a time, across processes too, and draws the id inside the write).
+ *
+ * With `options.writer`, reads stay on `db`'s connection on the calling thread and writes go to the writer thread
+ * (see sqlite-writer.ts for its group commit). Durability: a write resolves only after its COMMIT returned on a
+ * `synchronous=FULL` connection (the WAL fsync'd), so an acknowledged write survives a process kill and a power
+ * loss; in WAL mode a read started after that sees it.
  *
  * The hot paths (byId, list pages, create) are better-sqlite3 statements prepared once and returning rows
  * under the API's names: measured in bench/README.md, drizzle's per-call query building and row mapping cost
@@ -71,25 +83,10 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       )
       .pluck(),
   };
-  const insertStatement = sqlite.prepare<[string, string, string, string | null, string], Part>(
-    `insert into parts (part_number, model_number, name, description, part_number_key) values (?, ?, ?, ?, ?)
-     returning ${returningColumns}`,
-  );
-
-  // Writes run inside an explicit transaction. better-sqlite3's `get()` steps once, then resets the statement
-  // and ignores sqlite3_reset's result; for an autocommit `insert … returning` the COMMIT happens inside that
-  // reset, so a commit that failed (SQLITE_FULL on a full disk, SQLITE_IOERR) was dropped silently: the caller
-  // got the row although SQLite had rolled it back. An explicit COMMIT is a statement of its own and throws.
-  const insertPart = sqlite.transaction((input: CreatePart) =>
-    insertStatement.get(
-      input.partNumber,
-      input.modelNumber,
-      input.name,
-      input.description ?? null,
-      partNumberKey(input.partNumber),
-    )!,
-  );
-  const inTransaction = <T>(work: () => T): T => sqlite.transaction(work)();
+  const insertSql = `insert into parts (part_number, model_number, name, description, part_number_key) values (?, ?, ?, ?, ?)
+     returning ${returningColumns}`;
+  const writer = options.writer;
+  const write: SqliteWriter["run"] = writer === undefined ? inProcessWriter(db) : (statement) => writer.run(statement);
 
   /** A filtered search page; when it ends short because the scan bound was reached, where to go on from. */
   function filteredSearchPage(query: ListPartsQuery & { q: string; modelNumber: string }): PartsPage {
@@ -141,8 +138,9 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
     },
 
     async create(input: CreatePart): Promise<Part> {
+      const params = [input.partNumber, input.modelNumber, input.name, input.description ?? null, partNumberKey(input.partNumber)];
       try {
-        return insertPart(input);
+        return (await write<Part>({ sql: insertSql, params }))!;
       } catch (error) {
         return rethrowTyped(error);
       }
@@ -153,8 +151,10 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       const values: Partial<NewPartRow> = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       if (Object.keys(values).length === 0) return byIdStatement.get(id);
       if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
+      // drizzle writes the SET list (with updated_at's $onUpdate); the row comes back under the API's names.
+      const { sql, params } = db.update(parts).set(values).where(eq(parts.id, id)).toSQL();
       try {
-        return inTransaction(() => db.update(parts).set(values).where(eq(parts.id, id)).returning(partColumns).get());
+        return await write<Part>({ sql: `${sql} returning ${returningColumns}`, params: params as SqliteValue[] });
       } catch (error) {
         return rethrowTyped(error);
       }
@@ -162,9 +162,27 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
 
     /** Returns the deleted id, or undefined when no part has this id. */
     async delete(id: number): Promise<number | undefined> {
-      return inTransaction(() => db.delete(parts).where(eq(parts.id, id)).returning({ id: parts.id }).get()?.id);
+      return (await write<{ id: number }>({ sql: "delete from parts where id = ? returning id", params: [id] }))?.id;
     },
   };
+}
+
+/**
+ * Writes on `db`'s own connection, on the calling thread, each in an explicit transaction: better-sqlite3's `get()`
+ * steps once, then resets the statement and ignores sqlite3_reset's result; for an autocommit `insert … returning`
+ * the COMMIT happens inside that reset, so a commit that failed (SQLITE_FULL on a full disk, SQLITE_IOERR) was
+ * dropped silently: the caller got the row although SQLite had rolled it back. An explicit COMMIT is a statement
+ * of its own and throws.
+ */
+function inProcessWriter(db: PartsDatabase): SqliteWriter["run"] {
+  const sqlite = db.$client;
+  const statements = new Map<string, Statement<SqliteValue[]>>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) statements.set(sql, (statement = sqlite.prepare<SqliteValue[]>(sql)));
+    return statement;
+  };
+  return async <Row>({ sql, params }: WriteStatement) => sqlite.transaction(() => prepared(sql).get(...params) as Row | undefined)();
 }
 
 /** The name callers used before there was a second engine. */

@@ -7,13 +7,14 @@ import type { PartsRepository } from "../parts-contract.ts";
 import { createSqlitePartsRepository } from "../parts-repository.ts";
 import { openPostgresDatabase, type PostgresDatabaseHandle } from "../postgres/connection.ts";
 import { createPostgresPartsRepository } from "../postgres/parts-repository.ts";
+import { startSqliteWriter, type SqliteWriter } from "../sqlite-writer.ts";
 
 /**
  * A storage engine as the contract tests drive it: `start` once per test file, `fresh` before each test (an
  * empty table whose ids start at 1), `stop` after the file. The raw helpers reach under the repository.
  */
 export interface EngineUnderTest {
-  readonly name: "sqlite" | "postgres";
+  readonly name: "sqlite" | "sqlite, writer thread" | "postgres";
   start(): Promise<void>;
   fresh(): Promise<PartsRepository>;
   stop(): Promise<void>;
@@ -23,10 +24,14 @@ export interface EngineUnderTest {
   setTimestamps(id: number, createdAt: string, updatedAt: string): Promise<void>;
 }
 
-export function sqliteEngine(): EngineUnderTest {
+/** SQLite with writes on the calling thread, or (`writerThread`) on a writer thread as the server runs it. */
+export function sqliteEngine(options: { writerThread?: boolean } = {}): EngineUnderTest {
   let dir: string | undefined;
   let handle: DatabaseHandle | undefined;
-  const close = () => {
+  let writer: SqliteWriter | undefined;
+  const close = async () => {
+    await writer?.close();
+    writer = undefined;
     handle?.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     handle = undefined;
@@ -34,16 +39,18 @@ export function sqliteEngine(): EngineUnderTest {
   };
   const sqlite = () => handle!.sqlite;
   return {
-    name: "sqlite",
+    name: options.writerThread ? "sqlite, writer thread" : "sqlite",
     async start() {},
     async fresh() {
-      close();
+      await close();
       dir = mkdtempSync(join(tmpdir(), "parts-db-"));
-      handle = openDatabase(join(dir, "parts.db"));
-      return createSqlitePartsRepository(handle.db);
+      const file = join(dir, "parts.db");
+      handle = openDatabase(file);
+      if (options.writerThread) writer = await startSqliteWriter(file);
+      return createSqlitePartsRepository(handle.db, { writer });
     },
     async stop() {
-      close();
+      await close();
     },
     async storedKey(id) {
       return sqlite().prepare<[number], string | null>("select part_number_key from parts where id = ?").pluck().get(id);
