@@ -2,7 +2,8 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root.ts";
 
 export { appRouter, type AppRouter } from "./root.ts";
-export { createCallerFactory } from "./trpc.ts";
+export { createCallerFactory, type ProcedureMeta } from "./trpc.ts";
+export { procedureScope } from "./procedure-scope.ts";
 export { createContext, type Context, type ContextDeps, type RequestFacts } from "./context.ts";
 export { databaseRetryAfterSeconds, errorResponseHeaders, isDatabaseUnavailable } from "./http.ts";
 export { requestLimits } from "./limits/request-limits.ts";

@@ -11,7 +11,13 @@ const maxErrorMessageLength = 500;
 
 const trpcCodeFor = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 503: "SERVICE_UNAVAILABLE" } as const;
 
-const t = initTRPC.context<Context>().create({
+/** Static facts about a procedure, readable without calling it (the REST layer and OpenAPI document read `scope`). */
+export interface ProcedureMeta {
+  /** The scope a caller's token must carry; set only by `scopedProcedure`, so it is the one the check uses. */
+  scope?: Scope;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   // Never ship stack traces or server paths to callers, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error }) {
@@ -50,7 +56,7 @@ function toTRPCError(error: AuthError): TRPCError {
  * options, and this runs on every request.
  */
 export function scopedProcedure(scope: Scope) {
-  return t.procedure.use(async ({ ctx, next }) => {
+  return t.procedure.meta({ scope }).use(async ({ ctx, next }) => {
     let auth: Principal;
     try {
       auth = await ctx.authenticate();

@@ -18,11 +18,19 @@ export function metadataUrls(issuer: string): URL[] {
   ];
 }
 
-/** Finds the issuer's `jwks_uri`, checking that the metadata belongs to exactly this issuer. */
-export async function discoverJwksUri(
+/** What the server uses of an issuer's metadata. */
+export interface IssuerMetadata {
+  /** Where the signing keys are published. */
+  jwksUri: URL;
+  /** Where clients get tokens (the OpenAPI document's client-credentials flow); some issuers publish none. */
+  tokenEndpoint: URL | undefined;
+}
+
+/** Finds the issuer's `jwks_uri` and token endpoint, checking that the metadata belongs to exactly this issuer. */
+export async function discoverIssuer(
   issuer: string,
   options: { fetch?: typeof fetch; timeoutMs?: number } = {},
-): Promise<URL> {
+): Promise<IssuerMetadata> {
   const fetchImpl = options.fetch ?? fetch;
   let lastStatus = 0;
   for (const url of metadataUrls(issuer)) {
@@ -38,12 +46,13 @@ export async function discoverJwksUri(
       continue;
     }
     if (response.status !== 200) throw new DiscoveryError(`issuer metadata answered ${response.status} at ${url}`);
-    const metadata = (await response.json().catch(() => undefined)) as { issuer?: unknown; jwks_uri?: unknown } | undefined;
+    const metadata = (await response.json().catch(() => undefined)) as { issuer?: unknown; jwks_uri?: unknown; token_endpoint?: unknown } | undefined;
     if (metadata?.issuer !== issuer) {
       throw new DiscoveryError(`metadata at ${url} names issuer ${JSON.stringify(metadata?.issuer)}, expected ${issuer}`);
     }
     if (typeof metadata.jwks_uri !== "string") throw new DiscoveryError(`metadata at ${url} has no jwks_uri`);
-    return new URL(metadata.jwks_uri);
+    const tokenEndpoint = typeof metadata.token_endpoint === "string" ? URL.parse(metadata.token_endpoint) ?? undefined : undefined;
+    return { jwksUri: new URL(metadata.jwks_uri), tokenEndpoint };
   }
   throw new DiscoveryError(`no issuer metadata found for ${issuer} (last status ${lastStatus})`);
 }

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from "jose";
-import { discoverJwksUri } from "./discovery.ts";
+import { discoverIssuer } from "./discovery.ts";
 import { AuthError } from "./errors.ts";
 import { createResilientKeySet, isKeyServerUnreachable, type KeySetOptions, type ResilientKeySet } from "./jwks.ts";
 import { defaultScopeClaims, scopesOf } from "./scopes.ts";
@@ -92,14 +92,18 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   const discoveryRetryMs = options.discoveryRetryMs ?? 1000;
 
   let keySet: Promise<ResilientKeySet> | undefined;
+  let tokenEndpoint: URL | undefined;
   let discoveryFailedAt = -Infinity;
   let lastDiscoveryError: unknown;
 
   function keys(): Promise<ResilientKeySet> {
     if (!keySet) {
       if (Date.now() - discoveryFailedAt < discoveryRetryMs) return Promise.reject(lastDiscoveryError);
-      keySet = discoverJwksUri(options.issuer, { fetch: options.fetch }).then(
-        (jwksUri) => createResilientKeySet(jwksUri, { ...options.keys, fetch: options.fetch }),
+      keySet = discoverIssuer(options.issuer, { fetch: options.fetch }).then(
+        (metadata) => {
+          tokenEndpoint = metadata.tokenEndpoint;
+          return createResilientKeySet(metadata.jwksUri, { ...options.keys, fetch: options.fetch });
+        },
         (error: unknown) => {
           keySet = undefined;
           discoveryFailedAt = Date.now();
@@ -152,6 +156,15 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
       const principal = await verifyUncached(token);
       cache.set(token, principal, principal.expiresAt * 1000);
       return principal;
+    },
+
+    /**
+     * The issuer's token endpoint from the discovery the verifier already does for its keys (no second fetch);
+     * undefined when the metadata names none. Rejects while the issuer's metadata cannot be loaded.
+     */
+    async tokenEndpoint(): Promise<URL | undefined> {
+      await keys();
+      return tokenEndpoint;
     },
 
     /** Loads discovery metadata and keys; resolves true when tokens can be verified. */
