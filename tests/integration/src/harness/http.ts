@@ -16,7 +16,7 @@ export async function call(
   path: string,
   input: unknown,
   token: string | null,
-  init: { authorization?: string } = {},
+  init: { authorization?: string; timeoutMs?: number } = {},
 ): Promise<CallResult> {
   const headers: Record<string, string> = {};
   if (init.authorization !== undefined) headers.authorization = init.authorization;
@@ -26,7 +26,7 @@ export async function call(
     method: kind === "query" ? "GET" : "POST",
     headers: kind === "mutation" ? { ...headers, "content-type": "application/json" } : headers,
     body: kind === "mutation" ? JSON.stringify(input) : undefined,
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
   });
   const text = await response.text();
   let body: Json;
