@@ -147,6 +147,21 @@ describe("startNginx", () => {
     await expect(fetch(`${other.url}/after-stop`)).rejects.toThrow();
   }, 30_000);
 
+  it("listens on a given port, and fails loudly when that port is taken", async () => {
+    const port = balancer.port;
+    await expect(startNginx({ upstreams: [a.address], port })).rejects.toThrow(/Address already in use/);
+    // A port that was free a moment ago (taken by the stopped upstream before): nginx listens there.
+    const spare = await startUpstream("spare");
+    await new Promise((resolve) => spare.server.close(resolve));
+    const other = await startNginx({ upstreams: [a.address], port: Number(spare.address.split(":")[1]) });
+    try {
+      expect(other.url).toBe(`http://127.0.0.1:${spare.address.split(":")[1]}`);
+      expect(await (await fetch(`${other.url}/on-given-port`)).text()).toBe("a");
+    } finally {
+      await other.stop();
+    }
+  }, 30_000);
+
   it("fails loudly when the nginx binary is missing", async () => {
     await expect(startNginx({ upstreams: [a.address], nginx: "/nonexistent/nginx" })).rejects.toThrow(/nginx did not start/);
   });

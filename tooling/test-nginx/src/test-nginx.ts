@@ -50,6 +50,8 @@ export interface TestNginxOptions {
   accessLog?: boolean;
   /** Folder under which the temp folder is made (default: the OS temp folder). */
   baseDir?: string;
+  /** Loopback port to listen on (default: a free one; a given port that is taken is an error). */
+  port?: number;
 }
 
 export async function startNginx(options: TestNginxOptions): Promise<TestNginx> {
@@ -63,7 +65,7 @@ export async function startNginx(options: TestNginxOptions): Promise<TestNginx> 
   const removeFolder = () => rmSync(dir, { recursive: true, force: true });
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     writeFileSync(
       configFile,
       renderNginxConfig({
@@ -83,10 +85,10 @@ export async function startNginx(options: TestNginxOptions): Promise<TestNginx> 
       child.once("exit", () => resolve());
       child.once("error", () => resolve());
     });
-    const ready = await waitUntilAnswering(port, exited);
+    const ready = await waitUntilAnswering(port, join(dir, "nginx.pid"), exited);
     if (ready) return running(child, exited, { port, dir, configFile, errorLog, removeFolder });
-    // The port was free when chosen; another process may have taken it meanwhile: try another one.
-    if (attempt >= 3 || !errorLog().includes("Address already in use")) {
+    // A port chosen free may have been taken meanwhile by another process: try another one.
+    if (attempt >= 3 || options.port !== undefined || !errorLog().includes("Address already in use")) {
       child.kill("SIGTERM");
       await exited;
       const log = errorLog();
@@ -169,13 +171,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Polls the balancer's own health path until it answers 204 (true) or nginx exits (false); 10 s at most. */
-async function waitUntilAnswering(port: number, exited: Promise<void>): Promise<boolean> {
+/**
+ * Polls until nginx has written its pid file (it does so once its port is bound: before that, an answer on the
+ * port may come from another process) and its own health path answers 204 (true), or nginx exits (false); 10 s
+ * at most.
+ */
+async function waitUntilAnswering(port: number, pidFile: string, exited: Promise<void>): Promise<boolean> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + 10_000;
   while (!gone && Date.now() < deadline) {
-    if ((await statusOf(port)) === 204) return true;
+    if (existsSync(pidFile) && (await statusOf(port)) === 204) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
