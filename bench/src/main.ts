@@ -1,22 +1,25 @@
 /**
- * `pnpm bench [--quick]`: the parts server (real issuer, real tokens from @parts/client, production settings)
- * against a floor server in one run, each scenario on the floor then on the server, back to back. Servers run on core 0, load generators and micro-benchmarks on core 1.
- * Writes bench/results/<full|quick>.{json,md} and prints the Markdown table. Exits non-zero when a scenario
- * had errors (non-2xx counts) or the two servers disagree on a response body.
+ * `pnpm bench [--quick] [--db=postgres]`: the parts server (real issuer, real tokens from @parts/client,
+ * production settings) against a floor server on the same database engine in one run, each scenario on the
+ * floor then on the server, back to back. Servers run on core 0; the load generator (wrk), micro-benchmarks and
+ * PostgreSQL on core 1. Writes bench/results/<full|quick|only>[-postgres].{json,md} and prints the Markdown
+ * table. Exits non-zero when a scenario had errors (non-2xx counts) or the two servers disagree on a response body.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTokenProvider } from "@parts/client";
-import { openDatabase, partNumberKey } from "@parts/db";
 import { signingAlg, startIssuer } from "@parts/authorization-server";
 import pino from "pino";
-import type { LoadSummary } from "./load-worker.ts";
+import { measureBalanced, type BalancedResult } from "./balanced.ts";
+import { combineRounds, medianRatio } from "./rounds.ts";
+import { startEngine, type EngineName } from "./engine.ts";
+import { runLoad } from "./load-generator.ts";
 import type { ClientResult, VerifyResult } from "./micro.ts";
 import { freePort, hasTaskset, nodeOnCore, runOnCore, sampleRss, stop, waitForHttp } from "./processes.ts";
 import { evaluate, markdownReport, type RunReport, type ScenarioResult } from "./report.ts";
-import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind } from "./scenarios.ts";
+import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind, type ServerTarget } from "./scenarios.ts";
 import type { SearchBenchResult } from "./search.ts";
 
 if (process.argv.includes("--soak")) await (await import("./soak.ts")).runSoak();
@@ -24,7 +27,9 @@ if (process.argv.includes("--soak")) await (await import("./soak.ts")).runSoak()
 const quick = process.argv.includes("--quick");
 // `--only=byId,create,fresh,verify,client,search`: a subset while working on one target; results go to results/only.*.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
-const selected = (part: string) => only === undefined || only.includes(part);
+const engineName: EngineName = process.argv.includes("--db=postgres") ? "postgres" : "sqlite";
+// The micro-benchmarks do not touch the parts database: a PostgreSQL run leaves them to the SQLite run.
+const selected = (part: string) => (only === undefined ? engineName === "sqlite" || !["verify", "client", "search"].includes(part) : only.includes(part));
 const settings = quick
   ? { duration: 1, rounds: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000, searchRows: 20_000, searchIterations: 5 }
   : // poolSize exceeds the server verifier's 1,000-token cache, so a cycled pool never hits it.
@@ -33,63 +38,39 @@ const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
 const src = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const serverMain = fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
 // Both servers run as bundled JavaScript on plain node, as in production (no TypeScript loader).
-const floorMain = fileURLToPath(new URL("../dist/bin/floor-server.js", import.meta.url));
+const serverMain = fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 const log = (message: string) => console.error(`[bench] ${message}`);
 
 const work = mkdtempSync(join(tmpdir(), "parts-bench-"));
 const failures: string[] = [];
 
-/** Identical rows (timestamps included) in both databases, so both servers answer byte-identical JSON. */
-function seed(file: string): void {
-  const handle = openDatabase(file);
-  const insert = handle.sqlite.prepare(
-    "insert into parts (part_number, part_number_key, model_number, name, description, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
-  );
-  handle.sqlite.transaction(() => {
-    for (let n = 1; n <= settings.seedRows; n++) {
-      const at = new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString();
-      const partNumber = `PN-${String(n).padStart(6, "0")}`;
-      insert.run(partNumber, partNumberKey(partNumber), `M-${n % 50}`, `Part ${n}`, n % 3 === 0 ? null : `Seeded part number ${n}`, at, at);
-    }
-  })();
-  handle.close();
-}
+const pct = (cores: number) => `${(cores * 100).toFixed(0)}%`;
 
-async function load(name: string, kind: RequestKind, origin: string, pid: number, extra: Partial<LoadSpec> = {}, warmUp = true): Promise<ScenarioResult> {
-  const spec: LoadSpec = { name, kind, origin, connections, duration: settings.duration, maxId: settings.seedRows, uniquePrefix: `${name}-${Date.now()}`, ...extra };
+/** PostgreSQL's postmaster, whose CPU time (with its backends') each load run accounts. */
+let databasePid: number | undefined;
+
+async function load(name: string, kind: RequestKind, target: ServerTarget, extra: Partial<LoadSpec> = {}, warmUp = true): Promise<ScenarioResult> {
+  const spec: LoadSpec = { name, kind, origin: target.origin, connections, duration: settings.duration, maxId: settings.seedRows, uniquePrefix: `${name}-${Date.now()}`, ...extra };
+  const measured = { generatorCore: loadCore, serverCore, serverPids: target.pids, databasePid };
   let tokenOffset = 0;
-  if (warmUp && settings.warmup > 0 && spec.amount === undefined) {
-    const warm = await runOnCore(loadCore, [src("./load-worker.ts"), JSON.stringify({ ...spec, name: `${name} warm-up`, duration: settings.warmup, uniquePrefix: `${spec.uniquePrefix}-w` })]);
+  if (warmUp && settings.warmup > 0) {
+    const warm = await runLoad({ ...spec, name: `${name} warm-up`, duration: settings.warmup, uniquePrefix: `${spec.uniquePrefix}-w` }, measured);
     // A pooled run goes on where the warm-up stopped (plus the requests still in flight then), so no token it
     // sends was verified recently.
-    tokenOffset = (JSON.parse(warm) as LoadSummary).total + connections;
+    tokenOffset = warm.total + connections;
   }
-  const rss = sampleRss(pid);
-  const summary = JSON.parse(await runOnCore(loadCore, [src("./load-worker.ts"), JSON.stringify({ ...spec, tokenOffset })])) as LoadSummary;
-  const { peakMb, lastMb } = rss.stop();
-  const result = { ...summary, serverRssPeakMb: peakMb, serverRssEndMb: lastMb };
+  const rss = target.pids.map((pid) => sampleRss(pid));
+  const summary = await runLoad({ ...spec, tokenOffset }, measured);
+  const samples = rss.map((sampler) => sampler.stop());
+  const peakMb = Math.max(...samples.map((sample) => sample.peakMb));
+  const result = { ...summary, serverRssPeakMb: peakMb, serverRssEndMb: Math.max(...samples.map((sample) => sample.lastMb)), serverRssPeaksMb: samples.map((sample) => sample.peakMb) };
   if (result.errors > 0) failures.push(`${name}: ${result.errors} errors (${result.non2xx} non-2xx)`);
   if (result.total === 0) failures.push(`${name}: no responses`);
-  log(`${name}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${peakMb.toFixed(0)} MB`);
+  const cpu = `CPU server ${pct(result.cpu.server)}, wrk ${pct(result.cpu.generator)}${result.cpu.database === undefined ? "" : `, postgres ${pct(result.cpu.database)}`}, core ${serverCore} busy ${pct(result.serverCoreBusy)}`;
+  log(`${name}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${peakMb.toFixed(0)} MB, ${cpu}`);
   return result;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/** One result for a scenario's rounds: the median round's figures, all errors, the highest RSS. */
-function combineRounds(runs: ScenarioResult[]): ScenarioResult {
-  const middle = runs.find((run) => run.requestsPerSec === median(runs.map((r) => r.requestsPerSec)))!;
-  return {
-    ...middle,
-    total: runs.reduce((sum, run) => sum + run.total, 0),
-    errors: runs.reduce((sum, run) => sum + run.errors, 0),
-    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
-    serverRssPeakMb: Math.max(...runs.map((run) => run.serverRssPeakMb)),
-    roundsRequestsPerSec: runs.map((run) => Math.round(run.requestsPerSec)),
-  };
 }
 
 const scenarioKinds: Array<[string, RequestKind]> = [
@@ -125,16 +106,16 @@ async function main(): Promise<RunReport> {
   const loadAtStart = loadavg();
   if (!hasTaskset) log("taskset not found (util-linux): processes are NOT pinned to cores");
   if (cpus().length < 2) log("fewer than 2 cores: server and load generator share a core");
-  const floorDb = join(work, "floor.db");
-  const apiDb = join(work, "parts.db");
-  seed(floorDb);
-  seed(apiDb);
+  const engine = await startEngine(engineName, { work, rows: settings.seedRows, databaseCore: loadCore });
+  databasePid = engine.databasePid;
+  log(`database: ${engine.description}`);
 
   // Both servers stay up (the idle one costs nothing) and each scenario runs on the floor, then on the server,
   // back to back: on a shared machine the pair sees the same background load.
   const floorPort = await freePort();
-  const floor = nodeOnCore(serverCore, [floorMain], { env: { DATABASE_FILE: floorDb, PORT: String(floorPort) }, logFile: join(work, "floor.log") });
-  const floorOrigin = `http://127.0.0.1:${floorPort}`;
+  const floor = nodeOnCore(serverCore, [engine.floorMain], { env: { ...engine.floorEnv, PORT: String(floorPort) }, logFile: join(work, "floor.log") });
+  const floorTarget = { origin: `http://127.0.0.1:${floorPort}`, pids: [floor.pid!] };
+  const floorOrigin = floorTarget.origin;
   const floorResults: Record<string, ScenarioResult> = {};
 
   // The real issuer (in this process; idle during load) and the real server, as a user runs them.
@@ -142,20 +123,25 @@ async function main(): Promise<RunReport> {
   const issuer = await startIssuer({ databaseFile: join(work, "issuer.db"), port: 0, logger: pino({ level: "info" }, pino.destination({ dest: issuerLog, sync: false })) });
   const { clientId, clientSecret } = await issuer.clients.create({ name: "bench", scope: "parts:read parts:write" });
   if (!clientSecret) throw new Error("issuer returned no client secret");
-  const apiPort = await freePort();
   const serverLog = join(work, "server.log");
   // Run exactly as the README's production command (and `@parts/server serve`) does.
-  const api = nodeOnCore(serverCore, ["--max-semi-space-size=4", serverMain], {
-    env: { NODE_ENV: "production", PORT: String(apiPort), HOST: "127.0.0.1", DATABASE_FILE: apiDb, ISSUER: issuer.url, AUDIENCE: "api://parts", LOG_LEVEL: "info" },
-    logFile: serverLog,
-  });
-  const apiOrigin = `http://127.0.0.1:${apiPort}`;
+  const startApi = async (core: number, logFile: string) => {
+    const port = await freePort();
+    const child = nodeOnCore(core, ["--max-semi-space-size=4", serverMain], {
+      env: { NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...engine.apiEnv, ISSUER: issuer.url, AUDIENCE: "api://parts", LOG_LEVEL: "info" },
+      logFile,
+    });
+    return { child, origin: `http://127.0.0.1:${port}` };
+  };
+  const { child: api, origin: apiOrigin } = await startApi(serverCore, serverLog);
+  const apiTarget = { origin: apiOrigin, pids: [api.pid!] };
   const apiResults: Record<string, ScenarioResult> = {};
   const ratios: Record<string, number> = {};
   let verify: VerifyResult[] = [];
   let client: ClientResult | undefined;
   let search: SearchBenchResult | undefined;
   let pool = { size: 0, perSec: 0 };
+  let balanced: BalancedResult | undefined;
   try {
     await waitForHttp(`${floorOrigin}/healthz`, floor);
     await waitForHttp(`${apiOrigin}/readyz`, api);
@@ -172,12 +158,12 @@ async function main(): Promise<RunReport> {
       const floorRuns: ScenarioResult[] = [];
       const apiRuns: ScenarioResult[] = [];
       for (let round = 0; round < settings.rounds; round++) {
-        floorRuns.push(await load(`floor ${name}`, kind, floorOrigin, floor.pid!, { token }, round === 0));
-        apiRuns.push(await load(name, kind, apiOrigin, api.pid!, { token }, round === 0));
+        floorRuns.push(await load(`floor ${name}`, kind, floorTarget, { token }, round === 0));
+        apiRuns.push(await load(name, kind, apiTarget, { token }, round === 0));
       }
       floorResults[name] = combineRounds(floorRuns);
       apiResults[name] = combineRounds(apiRuns);
-      ratios[name] = median(apiRuns.map((run, i) => run.requestsPerSec / floorRuns[i]!.requestsPerSec));
+      ratios[name] = medianRatio(apiRuns, floorRuns);
     }
 
     if (selected("fresh")) {
@@ -187,11 +173,20 @@ async function main(): Promise<RunReport> {
       log(`minted ${pool.size} tokens at ${pool.perSec.toFixed(0)}/s`);
       const poolFile = join(work, "tokens.txt");
       writeFileSync(poolFile, minted.tokens.join("\n"));
-      apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiOrigin, api.pid!, {
-        tokenPoolFile: poolFile,
-        // Quick mode's small pool is sent once, token by token; the full run cycles a pool larger than the cache.
-        ...(quick ? { amount: minted.tokens.length } : {}),
-      });
+      // The full run's pool is larger than the verifier's cache; quick mode's small pool comes round again (a smoke test).
+      apiResults["parts.byId, fresh token per request"] = await load("parts.byId, fresh token per request", "byId", apiTarget, { tokenPoolFile: poolFile });
+    }
+
+    if (engineName === "postgres" && selected("balanced")) {
+      log("two API processes behind nginx against one …");
+      const second = await startApi(loadCore, join(work, "server-2.log"));
+      try {
+        await waitForHttp(`${second.origin}/readyz`, second.child);
+        const [first, other] = [apiTarget, { origin: second.origin, pids: [second.child.pid!] }];
+        balanced = await measureBalanced({ one: first, two: [first, other], rounds: settings.rounds, balancerCore: loadCore, load: (name, target, warmUp) => load(name, "byId", target, { token }, warmUp) });
+      } finally {
+        await stop(second.child);
+      }
     }
 
     if (selected("verify")) {
@@ -214,10 +209,12 @@ async function main(): Promise<RunReport> {
     await stop(floor);
     await stop(api);
     await issuer.close();
+    await engine.stop();
   }
 
   return {
     mode: only ? "only" : quick ? "quick" : "full",
+    engine: { name: engine.name, description: engine.description, poolMax: engine.name === "postgres" ? Number(engine.apiEnv.DATABASE_POOL_MAX) : undefined },
     date: new Date().toISOString(),
     loadAverage: { start: loadAtStart, end: loadavg() },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?", node: process.version, pinned: hasTaskset, connections },
@@ -231,6 +228,7 @@ async function main(): Promise<RunReport> {
     verify,
     client,
     search,
+    balanced,
     failures,
   };
 }
@@ -241,9 +239,10 @@ try {
   const result = await report;
   const targets = evaluate(result);
   const markdown = markdownReport(result, targets);
+  const file = join(resultsDir, `${result.mode}${engineName === "postgres" ? "-postgres" : ""}`);
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, `${result.mode}.json`), JSON.stringify({ ...result, targets }, null, 2) + "\n");
-  writeFileSync(join(resultsDir, `${result.mode}.md`), markdown);
+  writeFileSync(`${file}.json`, JSON.stringify({ ...result, targets }, null, 2) + "\n");
+  writeFileSync(`${file}.md`, markdown);
   console.log(markdown);
   if (failures.length > 0) {
     console.error(`[bench] FAILED:\n- ${failures.join("\n- ")}`);

@@ -1,6 +1,6 @@
-/** Child processes pinned to a core, readiness polling and RSS sampling from /proc. */
+/** Child processes pinned to a core, readiness polling, and RSS and CPU time from /proc. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 export const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
@@ -88,4 +88,55 @@ export function sampleRss(pid: number, everyMs = 200) {
       return { peakMb: peak, lastMb: last };
     },
   };
+}
+
+/** The kernel's clock ticks per second, the unit of CPU times in /proc (USER_HZ; 100 on Linux everywhere). */
+export const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** Fields of /proc/<pid>/stat after "(comm) ": index 0 is field 3 (state), so field n is at n - 3. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds (user + system) used so far by `pid`, all its threads; with `children`, also by its children:
+ * those it has reaped (cutime + cstime) and those still running (a PostgreSQL postmaster's backends).
+ */
+export function cpuSeconds(pid: number, options: { children?: boolean } = {}): number {
+  const fields = statFields(pid);
+  if (fields === undefined) return 0;
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  let ticks = utime! + stime!;
+  if (options.children) {
+    ticks += cutime! + cstime!;
+    for (const child of childPids(pid)) ticks += cpuSeconds(child) * clockTicks;
+  }
+  return ticks / clockTicks;
+}
+
+/** Pids whose parent is `pid` (field 4 of /proc/<pid>/stat). */
+export function childPids(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((candidate) => statFields(candidate)?.[1] === String(pid));
+}
+
+/** Busy and total clock ticks of one core so far, from /proc/stat (busy: user, nice, system, irq, softirq). */
+export function coreTicks(core: number): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${core} `));
+  const [user, nice, system, idle, iowait, irq, softirq] = (line ?? "").trim().split(/\s+/).slice(1, 8).map(Number);
+  const busy = user! + nice! + system! + irq! + softirq!;
+  return { busy, total: busy + idle! + iowait! };
+}
+
+/** Pins `pid` and all its threads and running children to `core` (children forked later inherit it). */
+export function pinProcessTree(pid: number, core: number): void {
+  if (!hasTaskset) return;
+  for (const target of [pid, ...childPids(pid)]) spawnSync("taskset", ["-a", "-p", "-c", String(core), String(target)], { stdio: "ignore" });
 }

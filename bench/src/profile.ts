@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "@parts/db";
 import { startFakeIssuer } from "@parts/fake-issuer";
-import { freePort, nodeOnCore, runOnCore, stop, waitForHttp } from "./processes.ts";
+import { runLoad } from "./load-generator.ts";
+import { freePort, nodeOnCore, stop, waitForHttp } from "./processes.ts";
 import type { RequestKind } from "./scenarios.ts";
 
 const kind = (process.argv[2] ?? "byId") as RequestKind;
@@ -40,7 +41,7 @@ if (fresh) {
   extra = { tokenPoolFile: join(work, "tokens.txt") };
 }
 const spec = { name: kind, kind, origin, connections: 50, duration: seconds, maxId: 10_000, uniquePrefix: `p${Date.now()}`, ...extra };
-console.log(await runOnCore(1, [fileURLToPath(new URL("./load-worker.ts", import.meta.url)), JSON.stringify(spec)]));
+console.log(JSON.stringify(await runLoad(spec, { generatorCore: 1, serverCore: 0, serverPids: [server.pid!] })));
 await stop(server);
 await issuer.close();
 

@@ -1,9 +1,13 @@
 /**
- * Request shapes of every load scenario, identical for the parts server and the floor (the floor ignores the
- * Authorization header). Declarative so the load worker (another process, pinned to its own core) can build
- * autocannon request generators from JSON.
+ * Load scenarios, identical for the parts server and the floor (the floor ignores the Authorization header).
+ * Declarative: load.lua builds the requests (the shapes below, per request where they vary) inside wrk.
  */
-import type { Request } from "autocannon";
+
+/** A server under load: where to send requests, and the process(es) whose CPU time and RSS are measured. */
+export interface ServerTarget {
+  origin: string;
+  pids: number[];
+}
 
 export type RequestKind = "byId" | "list20" | "list100" | "create" | "batch10" | "mixed";
 
@@ -12,9 +16,8 @@ export interface LoadSpec {
   kind: RequestKind;
   origin: string;
   connections: number;
-  /** Seconds; ignored when `amount` is set. */
+  /** Seconds. */
   duration: number;
-  amount?: number;
   /**
    * One token for every request; or `tokenPoolFile` (newline-separated), cycled through from `tokenOffset`, for
    * a fresh token per request. With a pool larger than the verifier's cache, a token comes round again only
@@ -30,41 +33,10 @@ export interface LoadSpec {
 }
 
 const enc = (value: unknown) => encodeURIComponent(JSON.stringify(value));
-const randomId = (maxId: number) => 1 + Math.floor(Math.random() * maxId);
 
 export const byIdPath = (id: number) => `/trpc/parts.byId?input=${enc({ id })}`;
 export const listPath = (limit: number) => `/trpc/parts.list?input=${enc({ limit })}`;
 export function batchPath(ids: number[]): string {
   const input = Object.fromEntries(ids.map((id, i) => [String(i), { id }]));
   return `/trpc/${ids.map(() => "parts.byId").join(",")}?batch=1&input=${enc(input)}`;
-}
-export const createBody = (partNumber: string) =>
-  JSON.stringify({ partNumber, modelNumber: "BENCH-1", name: "Benchmark bolt", description: "M6 x 20 hex bolt, zinc plated" });
-
-/** A request generator: autocannon calls `setupRequest` before every request it sends. */
-export function requestFor(spec: LoadSpec, nextToken: () => string | undefined): Request {
-  let created = 0;
-  const get = (path: string): Request => ({ method: "GET", path, headers: auth() });
-  const auth = (): Record<string, string> => {
-    const token = nextToken();
-    return token ? { authorization: `Bearer ${token}` } : {};
-  };
-  const create = (): Request => ({
-    method: "POST",
-    path: "/trpc/parts.create",
-    headers: { ...auth(), "content-type": "application/json" },
-    body: createBody(`${spec.uniquePrefix}-${process.pid}-${++created}`),
-  });
-  const build: Record<RequestKind, () => Request> = {
-    byId: () => get(byIdPath(randomId(spec.maxId))),
-    list20: () => get(listPath(20)),
-    list100: () => get(listPath(100)),
-    batch10: () => get(batchPath(Array.from({ length: 10 }, () => randomId(spec.maxId)))),
-    create,
-    mixed: () => (Math.random() < 0.9 ? get(byIdPath(randomId(spec.maxId))) : create()),
-  };
-  return {
-    ...build[spec.kind](),
-    setupRequest: (request: Request) => ({ ...request, ...build[spec.kind]() }),
-  };
 }

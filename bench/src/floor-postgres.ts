@@ -1,0 +1,63 @@
+/**
+ * The PostgreSQL floor: the least a Node server can do to answer the benchmark's requests from PostgreSQL. A
+ * `pg` Pool with the API server's pool settings, running exactly the statements the repository
+ * (packages/db/src/postgres/parts-repository.ts) sends, as drizzle sends them: the same SQL text, named prepared
+ * statements, rows as arrays, timestamps read as text and turned into ISO strings; behind the bare HTTP side
+ * of floor-http.ts.
+ *
+ * Env: DATABASE_URL (migrated and seeded by the harness), DATABASE_POOL_MAX, DATABASE_CONNECT_TIMEOUT_MS,
+ * DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_IDLE_TIMEOUT_MS (the API server's defaults when unset), PORT, HOST.
+ */
+import { partNumberKey } from "@parts/db";
+import pg from "pg";
+import { serveFloor, type Row } from "./floor-http.ts";
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: env("DATABASE_POOL_MAX", 10),
+  connectionTimeoutMillis: env("DATABASE_CONNECT_TIMEOUT_MS", 2000),
+  idleTimeoutMillis: env("DATABASE_IDLE_TIMEOUT_MS", 30_000),
+  statement_timeout: env("DATABASE_STATEMENT_TIMEOUT_MS", 5000),
+  application_name: "parts floor",
+});
+pool.on("error", () => {});
+
+const columns = `"id", "part_number", "model_number", "name", "description", "created_at", "updated_at"`;
+// The repository's partsInsertLock (packages/db/src/postgres/locks.ts): "part" and 2.
+const insertLock = "1885434484, 2";
+const statements = {
+  byId: `select ${columns} from "parts" where "parts"."id" = $1`,
+  page: `select ${columns} from "parts" where "parts"."id" > $1 order by "parts"."id" limit $2`,
+  insert:
+    `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "created_at", "updated_at") ` +
+    `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, now(), now() from pg_advisory_xact_lock(${insertLock}) ` +
+    `returning ${columns}`,
+};
+
+// drizzle's node-postgres driver reads timestamps as text and makes Dates of them itself.
+const timestamptz = 1184;
+const types = { getTypeParser: (oid: number, format?: string) => (oid === timestamptz ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) };
+
+type Values = [number, string, string, string, string | null, string, string];
+const toRow = ([id, partNumber, modelNumber, name, description, createdAt, updatedAt]: Values): Row => ({
+  id,
+  partNumber,
+  modelNumber,
+  name,
+  description,
+  createdAt: new Date(createdAt).toISOString(),
+  updatedAt: new Date(updatedAt).toISOString(),
+});
+
+async function run(name: keyof typeof statements, values: unknown[]): Promise<Row[]> {
+  const result = await pool.query<Values>({ name: `floor_${name}`, text: statements[name], values, rowMode: "array", types });
+  return result.rows.map(toRow);
+}
+
+serveFloor({
+  byId: async (id) => (await run("byId", [id]))[0],
+  page: (afterId, limit) => run("page", [afterId, limit]),
+  create: async (part) => (await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description]))[0]!,
+  close: () => pool.end(),
+});
