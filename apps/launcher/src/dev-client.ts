@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { openIssuerAdmin } from "@parts/authorization-server";
+import { openIssuerAdmin, type IssuerStoreLocation } from "@parts/authorization-server";
 
 export const devScope = "parts:read parts:write";
 
@@ -39,13 +39,18 @@ async function stillValid(issuer: string, client: DevClient): Promise<boolean> {
 export async function ensureDevClient(issuer: string, databaseFile: string, file: string): Promise<DevClient> {
   const saved = readSaved(file);
   if (saved && (await stillValid(issuer, saved))) return saved;
-  const admin = await openIssuerAdmin({ databaseFile });
+  const client = await createDevClient({ databaseFile });
+  writeFileSync(file, `${JSON.stringify({ ...client, scope: devScope }, null, 2)}\n`, { mode: 0o600 });
+  return client;
+}
+
+/** A new development client in the issuer's store (as the operator CLI's `clients create` makes one). */
+export async function createDevClient(store: IssuerStoreLocation): Promise<DevClient> {
+  const admin = await openIssuerAdmin(store);
   try {
     const created = await admin.clients.create({ name: "Development client", scope: devScope });
-    const client = { clientId: created.clientId, clientSecret: created.clientSecret! };
-    writeFileSync(file, `${JSON.stringify({ ...client, scope: devScope }, null, 2)}\n`, { mode: 0o600 });
-    return client;
+    return { clientId: created.clientId, clientSecret: created.clientSecret! };
   } finally {
-    admin.close();
+    await admin.close();
   }
 }

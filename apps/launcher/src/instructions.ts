@@ -11,8 +11,10 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+const startFooter = "Ctrl-C stops both services; parts, clients and keys are kept in data/.";
+
 /** The variables a caller needs and a curl session that uses them, ready to paste into a shell. */
-export function formatInstructions(connection: Connection): string {
+export function formatInstructions(connection: Connection, footer = startFooter): string {
   const listInput = encodeURIComponent(JSON.stringify({ limit: 10 }));
   return [
     "parts-rpc is running. Paste into a shell:",
@@ -30,6 +32,6 @@ export function formatInstructions(connection: Connection): string {
     "# 3. a mutation: POST /trpc/<procedure> with a JSON body",
     `curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"partNumber":"PN-1001","modelNumber":"M-1","name":"Hex bolt"}' "$PARTS_URL/trpc/parts.create"`,
     "",
-    "Ctrl-C stops both services; parts, clients and keys are kept in data/.",
+    footer,
   ].join("\n");
 }

@@ -47,6 +47,14 @@ export async function waitUntilReady(service: Service, url: string, timeoutMs = 
   throw new Error(`${service.name} not ready at ${url} after ${timeoutMs / 1000}s; see ${service.logFile}`);
 }
 
+/** Runs a one-off step (a migration) to its end; rejects, naming its last error line, unless it exits with 0. */
+export async function runStep(service: Service): Promise<void> {
+  const code = await service.exited;
+  if (code === 0) return;
+  const why = service.lastErrorLine();
+  throw new Error(`${service.name} failed (exit code ${code})${why ? `: ${why}` : ""}; see ${service.logFile}`);
+}
+
 /** SIGTERM to every service still running, then waits for all of them; true if all exited with 0. */
 export async function stopAll(services: Service[]): Promise<boolean> {
   for (const { child } of services) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

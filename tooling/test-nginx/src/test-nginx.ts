@@ -160,7 +160,8 @@ function nobody(): { user: string; group: string } {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port that was free a moment ago (for upstreams started next to the balancer). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
