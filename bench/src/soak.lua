@@ -30,11 +30,12 @@ function request()
   return wrk.format("POST", "/trpc/parts.create", auth, body)
 end
 
-local function countAtLeast(latency, micros)
+-- `latency(i)` is the i-th distinct latency recorded (ascending) and its count; `#latency` is how many there are.
+local function countOver(latency, micros)
   local n = 0
-  for i = micros, latency.max do
-    local _, count = latency(i)
-    n = n + (count or 0)
+  for i = 1, #latency do
+    local value, count = latency(i)
+    if value > micros then n = n + count end
   end
   return n
 end
@@ -45,6 +46,6 @@ function done(summary, latency, requests)
     'soak-summary {"total":%d,"durationSec":%.3f,"p50Ms":%.2f,"p99Ms":%.2f,"p999Ms":%.2f,"maxMs":%.2f,' ..
       '"over1s":%d,"over2s":%d,"connectErrors":%d,"readErrors":%d,"writeErrors":%d,"statusErrors":%d,"timeouts":%d}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency:percentile(99.9) / 1000, latency.max / 1000, countAtLeast(latency, 1000001), countAtLeast(latency, 2000001),
+    latency:percentile(99.9) / 1000, latency.max / 1000, countOver(latency, 1000000), countOver(latency, 2000000),
     e.connect, e.read, e.write, e.status, e.timeout))
 end
