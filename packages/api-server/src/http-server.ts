@@ -16,6 +16,9 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "./logger.ts";
 import { createLeanTrpcHandler } from "./lean-trpc/lean-trpc-handler.ts";
 import type { LoadShedder } from "./load-shedder.ts";
+import { createOpenApiHandler, isOpenApiPath } from "./rest/openapi-route.ts";
+import { problem, sendProblem } from "./rest/problem.ts";
+import { createRestHandler, isRestPath } from "./rest/rest-handler.ts";
 
 export const { maxBodyBytes, maxBatchCalls } = requestLimits;
 
@@ -110,15 +113,25 @@ export function createPartsServer(options: PartsServerOptions) {
     responseMeta: ({ errors }) => ({ headers: trpcOptions.responseHeaders(errors) }),
   });
 
+  // REST over the same procedures and context (rest/README.md); the document describing it at /openapi.json.
+  const rest = createRestHandler({
+    contextFor: (req) => createContext(options, { authorization: authorizationOf(req), facts: facts.get(req) }),
+    onError: ({ error, path }) => trpcOptions.onError({ error, path }),
+  });
+  const openApi = createOpenApiHandler(verifier);
+
+  /** A 503 before routing; REST callers get it as a problem, like every other REST error. */
+  function unavailable(res: ServerResponse, url: string, message: string, headers: Record<string, string>) {
+    if (isRestPath(url)) return sendProblem(res, problem("unavailable", message), headers);
+    sendJson(res, 503, { error: message }, headers);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = req.url ?? "/";
-    if (stopping) {
-      sendJson(res, 503, { error: "server is shutting down" }, { connection: "close" });
-      return;
-    }
+    if (stopping) return unavailable(res, url, "server is shutting down", { connection: "close" });
     if (url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (loadShedder?.overloaded && url !== "/readyz") {
-      return sendJson(res, 503, { error: "server overloaded; retry later" }, { "retry-after": String(loadShedder.retryAfterSeconds) });
+      return unavailable(res, url, "server overloaded; retry later", { "retry-after": String(loadShedder.retryAfterSeconds) });
     }
     if (url.startsWith(trpcBasePath)) return lean(req, res) ?? trpc(req, res);
     if (url === "/readyz") {
@@ -126,6 +139,8 @@ export function createPartsServer(options: PartsServerOptions) {
       const checks = { database: databaseOk, issuerKeys };
       return sendJson(res, checks.database && checks.issuerKeys ? 200 : 503, checks);
     }
+    if (isRestPath(url)) return rest(req, res);
+    if (isOpenApiPath(url)) return openApi(req, res);
     sendJson(res, 404, { error: "not found" });
   }
 
