@@ -126,7 +126,7 @@ function running(
         await exited;
         clearTimeout(timer);
       }
-      stopWatchdog(watchdog);
+      watchdog?.kill("SIGKILL");
       parts.removeFolder();
     },
   };
@@ -200,8 +200,11 @@ function statusOf(port: number): Promise<number | undefined> {
   });
 }
 
-/** A shell that ends nginx and removes its folder once this process is gone, even after a SIGKILL of it. */
-function startWatchdog(nginxPid: number | undefined, dir: string): number | undefined {
+/**
+ * A shell that ends nginx and removes its folder once this process is gone, even after a SIGKILL of it; `stop()`
+ * kills the shell (ChildProcess.kill ignores one that is already gone).
+ */
+function startWatchdog(nginxPid: number | undefined, dir: string): ChildProcess | undefined {
   if (nginxPid === undefined) return undefined;
   const script = `
     while kill -0 "$1" 2>/dev/null; do sleep 1; done
@@ -211,14 +214,5 @@ function startWatchdog(nginxPid: number | undefined, dir: string): number | unde
     stdio: "ignore",
   });
   child.unref();
-  return child.pid;
-}
-
-function stopWatchdog(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
+  return child;
 }
