@@ -311,3 +311,22 @@ describe("an issuer whose keys cannot be fetched", () => {
     }
   });
 });
+
+describe("an overloaded server", () => {
+  it("refuses REST calls with a 503 unavailable problem and Retry-After, and tRPC calls as before", async () => {
+    const shedder = { overloaded: false, retryAfterSeconds: 2 };
+    const busy = await startRestTestServer({ loadShedder: shedder });
+    try {
+      expect((await busy.send("GET", "/api/parts")).status).toBe(200);
+      shedder.overloaded = true;
+      const response = await busy.send("GET", "/api/parts");
+      expectProblem(response, 503, "unavailable");
+      expect(response.headers.get("retry-after")).toBe("2");
+      const trpc = await fetch(`${busy.base}/trpc/parts.list`);
+      expect(trpc.status).toBe(503);
+      expect(await trpc.json()).toEqual({ error: "server overloaded; retry later" });
+    } finally {
+      await busy.close();
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { createPartsRepository, openDatabase, type PartsRepository } from "@part
 import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { createResponseChecker, type ResponseChecker } from "@parts/openapi-check";
 import { createTokenVerifier, type TokenVerifier } from "@parts/router";
-import { createPartsServer, type PartsServer } from "../http-server.ts";
+import { createPartsServer, type PartsServer, type PartsServerOptions } from "../http-server.ts";
 import { createLogger } from "../logger.ts";
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -77,7 +77,11 @@ function rawSend(base: string, method: string, path: string, options: SendOption
 }
 
 export async function startRestTestServer(
-  options: { parts?: (stored: PartsRepository) => PartsRepository; verifier?: (issuer: FakeIssuer) => TokenVerifier } = {},
+  options: {
+    parts?: (stored: PartsRepository) => PartsRepository;
+    verifier?: (issuer: FakeIssuer) => TokenVerifier;
+    loadShedder?: PartsServerOptions["loadShedder"];
+  } = {},
 ): Promise<RestTestServer> {
   const issuer = await startFakeIssuer();
   const dir = mkdtempSync(join(tmpdir(), "parts-rest-"));
@@ -95,6 +99,7 @@ export async function startRestTestServer(
     verifier: options.verifier?.(issuer) ?? createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience }),
     parts: options.parts?.(stored) ?? stored,
     logger: createLogger("info", sink),
+    loadShedder: options.loadShedder,
   });
   const base = await app.listen(0, "127.0.0.1");
   const writeToken = await issuer.sign({ client_id: "writer", sub: "writer" });
