@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { createPostgresPartsRepository, createSqlitePartsRepository, DatabaseError, openDatabase, openPostgresDatabase, type PartsRepository } from "@parts/db";
+import { createPostgresPartsRepository, createSqlitePartsRepository, DatabaseError, openDatabase, openPostgresDatabase, startSqliteWriter, type PartsRepository } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
 import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes, type ServedDatabase } from "@parts/api-server";
@@ -46,9 +46,11 @@ if (config.DATABASE_URL !== undefined) {
   }
   logger.info({ engine: "postgres", ...postgresTarget(databaseUrl), poolMax: config.DATABASE_POOL_MAX }, "database open");
 } else {
-  let sqlite;
+  let sqlite, writer;
   try {
     sqlite = openDatabase(config.DATABASE_FILE);
+    // Writes (their commits, fsync and WAL checkpoints) run on a thread of their own; reads stay on this one.
+    writer = await startSqliteWriter(config.DATABASE_FILE);
   } catch (error) {
     // One line an operator can act on (which file, which SQLite/OS code); the stack adds nothing here.
     const { code, message } = error as { code?: unknown; message?: unknown };
@@ -60,8 +62,17 @@ if (config.DATABASE_URL !== undefined) {
   for (const collision of sqlite.partNumberCollisions) {
     logger.warn(collision, "part number collides with another part's under the canonical comparison; rename or delete one of them");
   }
-  database = sqlite;
-  parts = createSqlitePartsRepository(sqlite.db);
+  const reader = sqlite;
+  const sqliteWriter = writer;
+  database = {
+    ping: () => reader.ping() && sqliteWriter.ping(),
+    // Writes already sent commit and answer first; the reader's connection, closed last, checkpoints the WAL.
+    close: async () => {
+      await sqliteWriter.close();
+      reader.close();
+    },
+  };
+  parts = createSqlitePartsRepository(sqlite.db, { writer });
 }
 const verifier = createTokenVerifier({
   issuer: config.ISSUER,
