@@ -13,6 +13,7 @@ import {
 } from "@parts/router";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { createDocsHandler, isDocsPath } from "./docs-page/docs-handler.ts";
 import type { Logger } from "./logger.ts";
 import { createLeanTrpcHandler } from "./lean-trpc/lean-trpc-handler.ts";
 import type { LoadShedder } from "./load-shedder.ts";
@@ -81,7 +82,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /**
- * The parts API over node:http: tRPC under `trpcBasePath`, liveness at `/healthz`, readiness at `/readyz`.
+ * The parts API over node:http: tRPC under `trpcBasePath`, liveness at `/healthz`, readiness at `/readyz`,
+ * REST under `/api`, its OpenAPI document at `/openapi.json` and a docs page on it at `/docs`.
  * The standalone adapter was chosen over fastify: no extra dependencies, and fewer layers per request.
  */
 export function createPartsServer(options: PartsServerOptions) {
@@ -119,6 +121,8 @@ export function createPartsServer(options: PartsServerOptions) {
     onError: ({ error, path }) => trpcOptions.onError({ error, path }),
   });
   const openApi = createOpenApiHandler(verifier);
+  // Swagger UI on that document (docs-page/README.md); its files are read on the first request, not here.
+  const docs = createDocsHandler(verifier);
 
   /** A 503 before routing; REST callers get it as a problem, like every other REST error. */
   function unavailable(res: ServerResponse, url: string, message: string, headers: Record<string, string>) {
@@ -141,6 +145,7 @@ export function createPartsServer(options: PartsServerOptions) {
     }
     if (isRestPath(url)) return rest(req, res);
     if (isOpenApiPath(url)) return openApi(req, res);
+    if (isDocsPath(url)) return docs(req, res);
     sendJson(res, 404, { error: "not found" });
   }
 

@@ -10,3 +10,5 @@ export {
 } from "./http-server.ts";
 export { createLoadShedder, defaultMaxHeapUsedBytes, type LoadShedder, type LoadShedderOptions } from "./load-shedder.ts";
 export { createLogger, type Logger } from "./logger.ts";
+export { docsPath } from "./docs-page/docs-handler.ts";
+export { bundledFolderName as swaggerUiBundledFolderName, copySwaggerUiFiles } from "./docs-page/swagger-ui-files.ts";
