@@ -25,8 +25,8 @@ export interface FloorStore {
   byId(id: number): Answer<Row | undefined>;
   /** Rows after `afterId` (0: from the start) in id order, at most `limit`. */
   page(afterId: number, limit: number): Answer<Row[]>;
-  /** Throws (or rejects) on a duplicate part number. */
-  create(part: NewPart): Answer<Row>;
+  /** The new row, or undefined for a duplicate part number (409); other failures throw or reject (503). */
+  create(part: NewPart): Answer<Row | undefined>;
   close(): Answer<void>;
 }
 
@@ -36,6 +36,7 @@ function send(res: ServerResponse, status: number, body: string) {
 const ok = (data: unknown) => `{"result":{"data":${JSON.stringify(data)}}}`;
 const notFound = (id: number) => ({ error: { message: `no part with id ${id}`, code: -32004 } });
 const conflict = '{"error":{"message":"conflict","code":-32009}}';
+const unavailable = '{"error":{"message":"unavailable","code":-32603}}';
 
 /** Calls `then` with the value now when it is not a promise. */
 function settle<T>(value: Answer<T>, then: (value: T) => void, fail: (error: unknown) => void): void {
@@ -98,14 +99,11 @@ function mutation(store: FloorStore, path: string, req: IncomingMessage, res: Se
     if (path !== "parts.create") return send(res, 404, "{}");
     const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string | null | undefined>;
     const part = { partNumber: body.partNumber ?? "", modelNumber: body.modelNumber ?? "", name: body.name ?? "", description: body.description ?? null };
+    const fail = () => send(res, 503, unavailable);
     try {
-      settle(
-        store.create(part),
-        (row) => send(res, 200, ok(row)),
-        () => send(res, 409, conflict),
-      );
+      settle(store.create(part), (row) => (row ? send(res, 200, ok(row)) : send(res, 409, conflict)), fail);
     } catch {
-      send(res, 409, conflict);
+      fail();
     }
   });
 }

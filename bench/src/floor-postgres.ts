@@ -35,6 +35,8 @@ const statements = {
     `returning ${columns}`,
 };
 
+const uniqueViolation = "23505";
+
 // drizzle's node-postgres driver reads timestamps as text and makes Dates of them itself.
 const timestamptz = 1184;
 const types = { getTypeParser: (oid: number, format?: string) => (oid === timestamptz ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) };
@@ -58,6 +60,13 @@ async function run(name: keyof typeof statements, values: unknown[]): Promise<Ro
 serveFloor({
   byId: async (id) => (await run("byId", [id]))[0],
   page: (afterId, limit) => run("page", [afterId, limit]),
-  create: async (part) => (await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description]))[0]!,
+  create: async (part) => {
+    try {
+      return (await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description]))[0];
+    } catch (error) {
+      if ((error as { code?: string }).code === uniqueViolation) return undefined;
+      throw error;
+    }
+  },
   close: () => pool.end(),
 });

@@ -24,6 +24,13 @@ serveFloor({
   byId: (id) => byId.get(id) as Row | undefined,
   page: (afterId, limit) => (afterId === 0 ? firstPage.all(limit) : nextPage.all(afterId, limit)) as Row[],
   // The server's storage work too: the canonical key under its unique index (and the search index's trigger).
-  create: (part) => insert.get(part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description) as Row,
+  create: (part) => {
+    try {
+      return insert.get(part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description) as Row;
+    } catch (error) {
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") return undefined;
+      throw error;
+    }
+  },
   close: () => handle.close(),
 });

@@ -1,7 +1,7 @@
 /**
  * Runs one load scenario with wrk (Debian's package, LuaJIT scripting) pinned to the load core, and measures
  * who was busy meanwhile: wrk's own CPU time (from its /proc/self/stat, read by load.lua when it ends), the
- * server processes' and the database's CPU time, and how busy the server's core was with anything at all.
+ * server processes' and the database's CPU time.
  *
  * wrk rather than autocannon: on this machine wrk with the per-request Lua script (random ids, unique part
  * numbers, a cycled token pool) costs ~12 µs of CPU per request, about half what the floor server needs, so the
@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { clockTicks, coreTicks, cpuSeconds, hasTaskset } from "./processes.ts";
+import { clockTicks, cpuSeconds, hasTaskset } from "./processes.ts";
 import type { LoadSpec } from "./scenarios.ts";
 
 export interface LoadSummary {
@@ -26,14 +26,11 @@ export interface LoadSummary {
   bytesPerSec: number;
   /** CPU time over wall time, in cores: the generator (wrk), the measured server process(es), the database. */
   cpu: { generator: number; server: number; database?: number };
-  /** Share of the server core's time that was busy with any process (the server or the machine's other users). */
-  serverCoreBusy: number;
 }
 
 /** What to measure around a run besides wrk itself. */
 export interface LoadTargets {
   generatorCore: number;
-  serverCore: number;
   serverPids: number[];
   /** PostgreSQL's postmaster: its CPU time and that of all its backends is counted. */
   databasePid?: number;
@@ -82,9 +79,9 @@ export async function runLoad(spec: LoadSpec, targets: LoadTargets): Promise<Loa
   const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const databaseCpu = () => (targets.databasePid === undefined ? 0 : cpuSeconds(targets.databasePid, { children: true }));
   const started = performance.now();
-  const [server0, database0, core0] = [cpuOf(targets.serverPids), databaseCpu(), coreTicks(targets.serverCore)];
+  const [server0, database0] = [cpuOf(targets.serverPids), databaseCpu()];
   const wrk = await runWrk(spec, targets.generatorCore);
-  const [server1, database1, core1] = [cpuOf(targets.serverPids), databaseCpu(), coreTicks(targets.serverCore)];
+  const [server1, database1] = [cpuOf(targets.serverPids), databaseCpu()];
   const wall = (performance.now() - started) / 1000;
   const statusErrors = wrk.statusErrors;
   return {
@@ -102,6 +99,5 @@ export async function runLoad(spec: LoadSpec, targets: LoadTargets): Promise<Loa
       server: (server1 - server0) / wall,
       ...(targets.databasePid === undefined ? {} : { database: (database1 - database0) / wall }),
     },
-    serverCoreBusy: (core1.busy - core0.busy) / Math.max(1, core1.total - core0.total),
   };
 }

@@ -53,7 +53,7 @@ let databasePid: number | undefined;
 
 async function load(name: string, kind: RequestKind, target: ServerTarget, extra: Partial<LoadSpec> = {}, warmUp = true): Promise<ScenarioResult> {
   const spec: LoadSpec = { name, kind, origin: target.origin, connections, duration: settings.duration, maxId: settings.seedRows, uniquePrefix: `${name}-${Date.now()}`, ...extra };
-  const measured = { generatorCore: loadCore, serverCore, serverPids: target.pids, databasePid };
+  const measured = { generatorCore: loadCore, serverPids: target.pids, databasePid };
   let tokenOffset = 0;
   if (warmUp && settings.warmup > 0) {
     const warm = await runLoad({ ...spec, name: `${name} warm-up`, duration: settings.warmup, uniquePrefix: `${spec.uniquePrefix}-w` }, measured);
@@ -68,7 +68,7 @@ async function load(name: string, kind: RequestKind, target: ServerTarget, extra
   const result = { ...summary, serverRssPeakMb: peakMb, serverRssEndMb: Math.max(...samples.map((sample) => sample.lastMb)), serverRssPeaksMb: samples.map((sample) => sample.peakMb) };
   if (result.errors > 0) failures.push(`${name}: ${result.errors} errors (${result.non2xx} non-2xx)`);
   if (result.total === 0) failures.push(`${name}: no responses`);
-  const cpu = `CPU server ${pct(result.cpu.server)}, wrk ${pct(result.cpu.generator)}${result.cpu.database === undefined ? "" : `, postgres ${pct(result.cpu.database)}`}, core ${serverCore} busy ${pct(result.serverCoreBusy)}`;
+  const cpu = `CPU server ${pct(result.cpu.server)}, wrk ${pct(result.cpu.generator)}${result.cpu.database === undefined ? "" : `, postgres ${pct(result.cpu.database)}`}`;
   log(`${name}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${peakMb.toFixed(0)} MB, ${cpu}`);
   return result;
 }

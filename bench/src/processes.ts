@@ -127,14 +127,6 @@ export function childPids(pid: number): number[] {
     .filter((candidate) => statFields(candidate)?.[1] === String(pid));
 }
 
-/** Busy and total clock ticks of one core so far, from /proc/stat (busy: user, nice, system, irq, softirq). */
-export function coreTicks(core: number): { busy: number; total: number } {
-  const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${core} `));
-  const [user, nice, system, idle, iowait, irq, softirq] = (line ?? "").trim().split(/\s+/).slice(1, 8).map(Number);
-  const busy = user! + nice! + system! + irq! + softirq!;
-  return { busy, total: busy + idle! + iowait! };
-}
-
 /** Pins `pid` and all its threads and running children to `core` (children forked later inherit it). */
 export function pinProcessTree(pid: number, core: number): void {
   if (!hasTaskset) return;

@@ -41,7 +41,7 @@ if (fresh) {
   extra = { tokenPoolFile: join(work, "tokens.txt") };
 }
 const spec = { name: kind, kind, origin, connections: 50, duration: seconds, maxId: 10_000, uniquePrefix: `p${Date.now()}`, ...extra };
-console.log(JSON.stringify(await runLoad(spec, { generatorCore: 1, serverCore: 0, serverPids: [server.pid!] })));
+console.log(JSON.stringify(await runLoad(spec, { generatorCore: 1, serverPids: [server.pid!] })));
 await stop(server);
 await issuer.close();
 

@@ -45,6 +45,30 @@ export interface Target {
 
 const fresh = "parts.byId, fresh token per request";
 const ratio = (report: RunReport, name: string) => report.ratios[name] ?? 0;
+
+/** CPU µs of the server process per request answered. */
+const cpuPerRequest = (r: ScenarioResult | undefined) => (r === undefined ? undefined : (r.cpu.server * 1e6) / r.requestsPerSec);
+
+/** Floor / server CPU µs per request (median rounds): what the throughput ratio would be with a core each to themselves. */
+function cpuRatio(report: RunReport, name: string): number | undefined {
+  const [floor, server] = [cpuPerRequest(report.floor[name]), cpuPerRequest(report.server[name])];
+  return floor === undefined || server === undefined ? undefined : floor / server;
+}
+
+/**
+ * A "server ≥ min x floor" target. Met only when both the throughput ratio and the CPU-time ratio reach it: on
+ * a shared machine other processes on the server core slow the floor more than the server (the floor waits for
+ * the scheduler more often per unit of work), which raises the throughput ratio; CPU time per request is not
+ * moved by that.
+ */
+function atLeastFloor(report: RunReport, name: string, min: number, note = ""): Target {
+  const [throughput, cpu] = [report.ratios[name], cpuRatio(report, name)];
+  return {
+    target: `${name} ≥ ${min}x floor${note}`,
+    measured: throughput === undefined || cpu === undefined ? "not run" : `${x(throughput)} req/s, ${x(cpu)} CPU µs per request`,
+    met: throughput !== undefined && cpu !== undefined && Math.min(throughput, cpu) >= min,
+  };
+}
 const x = (value: number) => `${value.toFixed(2)}x`;
 
 /** Highest RSS of any API process under load, the balanced runs included. */
@@ -61,12 +85,7 @@ const rssTarget = (report: RunReport): Target => ({
 
 /** Issue 12: the PostgreSQL engine against its bare node:http + pg floor. */
 function evaluatePostgres(report: RunReport): Target[] {
-  const atLeast = (name: string, min: number): Target => ({
-    target: `${name} ≥ ${min}x floor`,
-    measured: report.ratios[name] === undefined ? "not run" : x(ratio(report, name)),
-    met: ratio(report, name) >= min,
-  });
-  return [atLeast("parts.byId", 0.6), atLeast("parts.create", 0.8), atLeast("parts.list(100)", 0.8), rssTarget(report)];
+  return [atLeastFloor(report, "parts.byId", 0.6), atLeastFloor(report, "parts.create", 0.8), atLeastFloor(report, "parts.list(100)", 0.8), rssTarget(report)];
 }
 
 export function evaluate(report: RunReport): Target[] {
@@ -75,10 +94,10 @@ export function evaluate(report: RunReport): Target[] {
   const jose = report.verify.find((v) => v.alg === report.issuerAlg)?.joseJwtVerify ?? Infinity;
   const client = report.client;
   return [
-    { target: "parts.byId (reused token) ≥ 0.6x floor", measured: x(ratio(report, "parts.byId")), met: ratio(report, "parts.byId") >= 0.6 },
+    atLeastFloor(report, "parts.byId", 0.6, " (reused token)"),
     { target: "parts.byId p99 < 10 ms at 50 connections", measured: `${byId?.p99Ms ?? "?"} ms`, met: (byId?.p99Ms ?? Infinity) < 10 },
-    { target: "parts.list(100) ≥ 0.6x floor", measured: x(ratio(report, "parts.list(100)")), met: ratio(report, "parts.list(100)") >= 0.6 },
-    { target: "parts.create ≥ 0.8x floor (synchronous=FULL both)", measured: x(ratio(report, "parts.create")), met: ratio(report, "parts.create") >= 0.8 },
+    atLeastFloor(report, "parts.list(100)", 0.6),
+    atLeastFloor(report, "parts.create", 0.8, " (synchronous=FULL both)"),
     {
       target: `fresh token per request ≥ 0.8x raw jose jwtVerify loop (${report.issuerAlg}, one core)`,
       measured: `${(report.server[fresh]?.requestsPerSec ?? 0).toFixed(0)} / ${jose.toFixed(0)} = ${x((report.server[fresh]?.requestsPerSec ?? 0) / jose)}`,
@@ -156,21 +175,22 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
 
 const pct = (cores: number | undefined) => (cores === undefined ? "–" : `${(cores * 100).toFixed(0)}%`);
 
-/** CPU µs of the server process per request answered. */
-const cpuPerRequest = (r: ScenarioResult | undefined) => (r === undefined ? undefined : (r.cpu.server * 1e6) / r.requestsPerSec);
+/** CPU µs of wrk per request sent. */
+const generatorPerRequest = (r: ScenarioResult | undefined) => (r === undefined ? undefined : (r.cpu.generator * 1e6) / r.requestsPerSec);
 
 /**
- * Who was busy in each scenario's median round: the load generator must outrun the floor, so a floor run shows
- * the floor near 100% of its core, or wrk well below 100% of its own; a busy server core with the server well
- * below 100% means the machine's other users took the difference. CPU µs per request do not depend on that share.
+ * Who was busy in each scenario's median round. The load generator must outrun the floor: a floor run shows the
+ * floor near 100% of its core, or wrk well below 100% of its own, and wrk's CPU µs per request below the floor's.
+ * When neither is near 100%, the machine's other users held both back for part of the round (both sides of a
+ * round alternate, so both pay); CPU µs per request do not depend on that share.
  */
 function busyReport(report: RunReport): string[] {
   const postgres = report.engine.name === "postgres";
-  const side = postgres ? ["CPU", "µs/req", "core 0 busy", "wrk", "PostgreSQL"] : ["CPU", "µs/req", "core 0 busy", "wrk"];
+  const side = ["CPU", "µs/req", "wrk CPU", "wrk µs/req", ...(postgres ? ["PostgreSQL CPU"] : [])];
   const lines = [
-    "### CPU during the median round (share of one core; the server core is core 0, wrk" + (postgres ? " and PostgreSQL" : "") + " on core 1)",
+    "### CPU during the median round (share of one core; servers on core 0, wrk" + (postgres ? " and PostgreSQL" : "") + " on core 1)",
     "",
-    `| Scenario | ${side.map((c) => `floor ${c}`).join(" | ")} | ${side.map((c) => `server ${c}`).join(" | ")} | floor / server µs per request |`,
+    `| Scenario | ${side.map((c) => `floor: ${c}`).join(" | ")} | ${side.map((c) => `server: ${c}`).join(" | ")} | floor / server µs per request |`,
     `| --- |${" ---: |".repeat(side.length * 2 + 1)}`,
   ];
   for (const [name, s] of Object.entries(report.server)) {
@@ -178,12 +198,12 @@ function busyReport(report: RunReport): string[] {
     const figures = (r: ScenarioResult | undefined) => [
       pct(r?.cpu.server),
       n0(cpuPerRequest(r)),
-      pct(r?.serverCoreBusy),
       pct(r?.cpu.generator),
+      n0(generatorPerRequest(r)),
       ...(postgres ? [pct(r?.cpu.database)] : []),
     ];
-    const cpuRatio = f === undefined ? "–" : x(cpuPerRequest(f)! / cpuPerRequest(s)!);
-    lines.push(`| ${[name, ...figures(f), ...figures(s), cpuRatio].join(" | ")} |`);
+    const cpu = cpuRatio(report, name);
+    lines.push(`| ${[name, ...figures(f), ...figures(s), f === undefined || cpu === undefined ? "–" : x(cpu)].join(" | ")} |`);
   }
   return lines;
 }
