@@ -6,7 +6,7 @@
  * `--db=postgres`: a throwaway PostgreSQL 15 from @parts/test-postgres with fsync on (durable commits, as in
  * production). Writes bench/results/soak-<engine>.{json,md} and prints the Markdown.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { signingAlg, startIssuer } from "@parts/authorization-server";
 import { createTokenProvider } from "@parts/client";
 import { openDatabase, openPostgresDatabase, partNumberKey } from "@parts/db";
 import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
+import Database from "better-sqlite3";
 import pino from "pino";
 import { freePort, hasTaskset, nodeOnCore, rssMb, sampleRss, stop, waitForHttp } from "./processes.ts";
 
@@ -81,12 +82,20 @@ function sqliteStore(work: string): Store {
   handle.sqlite.transaction(() => {
     for (let n = 1; n <= seedRows; n++) insert.run(...seedPart(n));
   })();
-  const count = handle.sqlite.prepare("select count(*) from parts").pluck();
+  // Closed before the server starts: during the soak the server's connections are the file's only ones.
+  handle.close();
   return {
     env: { DATABASE_FILE: file },
-    countRows: async () => count.get() as number,
+    countRows: async () => {
+      const sqlite = new Database(file, { readonly: true });
+      try {
+        return sqlite.prepare("select count(*) from parts").pluck().get() as number;
+      } finally {
+        sqlite.close();
+      }
+    },
     walMb: () => (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) / 2 ** 20,
-    close: async () => handle.close(),
+    close: async () => {},
   };
 }
 
@@ -110,14 +119,26 @@ async function postgresStore(): Promise<Store> {
   };
 }
 
-/** Runs wrk pinned to the load core for the soak's length and returns soak.lua's summary. */
-function runWrk(origin: string, token: string): WrkSummary {
+/**
+ * Runs wrk pinned to the load core for the soak's length and resolves with soak.lua's summary. Asynchronous: the
+ * issuer lives in this process and must keep answering (the server refetches its keys during a long soak).
+ */
+function runWrk(origin: string, token: string): Promise<WrkSummary> {
   const command = ["wrk", "-t1", `-c${connections}`, `-d${Math.round(minutes * 60)}s`, "--timeout", "30s", "-s", script, origin, "--", String(seedRows), `soak-${Date.now()}`, token];
   const [file, ...args] = hasTaskset ? ["taskset", "-c", String(loadCore), ...command] : command;
-  const run = spawnSync(file!, args, { encoding: "utf8", maxBuffer: 1 << 24 });
-  const line = run.stdout.split("\n").find((l) => l.startsWith("soak-summary "));
-  if (run.status !== 0 || line === undefined) throw new Error(`wrk failed (${run.status}): ${run.stderr.slice(-2000)}`);
-  return JSON.parse(line.slice("soak-summary ".length)) as WrkSummary;
+  const child = spawn(file!, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const line = stdout.split("\n").find((l) => l.startsWith("soak-summary "));
+      if (code !== 0 || line === undefined) reject(new Error(`wrk failed (${code}): ${stderr.slice(-2000)}`));
+      else resolve(JSON.parse(line.slice("soak-summary ".length)) as WrkSummary);
+    });
+  });
 }
 
 function markdown(r: SoakResult): string {
@@ -155,7 +176,7 @@ async function soak(): Promise<SoakResult> {
     const rssStart = rssMb(server.pid!) ?? 0;
     const rss = sampleRss(server.pid!, 1000);
     log(`${engine}: ${minutes} min of 90 % byId / 10 % create from ${connections} connections (wrk) …`);
-    const summary = runWrk(origin, token);
+    const summary = await runWrk(origin, token);
     const { peakMb, lastMb } = rss.stop();
     const rowsWritten = (await store.countRows()) - rowsBefore;
     return {
