@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+// Aliased: the server's bundle declares its own `createRequire` in a banner, and esbuild keeps import names.
+import { createRequire as requireFrom } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,7 +30,7 @@ export const bundledFolderName = "swagger-ui";
 export function swaggerUiFolder(moduleUrl: string | URL = import.meta.url): string {
   const bundled = fileURLToPath(new URL(`../${bundledFolderName}/`, moduleUrl));
   if (existsSync(`${bundled}swagger-ui-bundle.js`)) return bundled;
-  return dirname(createRequire(moduleUrl).resolve("swagger-ui-dist/package.json"));
+  return dirname(requireFrom(moduleUrl).resolve("swagger-ui-dist/package.json"));
 }
 
 /** Copies the allow-listed files into `target` (the production build's `dist/swagger-ui/`). */

@@ -9,6 +9,8 @@ const require = createRequire(import.meta.url);
 /** tsx's loader, registered in the server process itself (the tsx CLI would add a second process). */
 const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
 export const serverMain = fileURLToPath(new URL("../../../../apps/server/src/main.ts", import.meta.url));
+/** The production bundle (`@parts/server` build; turbo builds it before these tests), run with plain node. */
+export const serverBundle = fileURLToPath(new URL("../../../../apps/server/dist/bin/main.js", import.meta.url));
 
 export interface LogLine {
   level: number;
@@ -41,6 +43,13 @@ export interface StartServerOptions {
   /** Run the server as this uid/gid (root only): file permissions then apply to it. */
   uid?: number;
   gid?: number;
+  /** Run the production bundle instead of the TypeScript source (default "source", through tsx). */
+  entry?: "source" | "bundle";
+}
+
+/** node's arguments for the chosen entry point. */
+function serverArgs(options: StartServerOptions): string[] {
+  return options.entry === "bundle" ? [serverBundle] : ["--import", tsxLoader, serverMain];
 }
 
 function serverEnv(options: StartServerOptions, databaseFile: string): NodeJS.ProcessEnv {
@@ -79,7 +88,7 @@ function lineSplitter(onLine: (line: LogLine) => void, other: (text: string) => 
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), "parts-it-"));
   const databaseFile = options.databaseFile ?? join(dir, "parts.db");
-  const child = spawn(process.execPath, ["--import", tsxLoader, serverMain], {
+  const child = spawn(process.execPath, serverArgs(options), {
     env: serverEnv(options, databaseFile),
     stdio: ["ignore", "pipe", "pipe"],
     uid: options.uid,
@@ -153,7 +162,7 @@ export interface ExitedServer {
 
 /** Starts the server and waits for it to exit on its own (start-up failures); kills it after `timeoutMs`. */
 export async function runServerToExit(options: StartServerOptions & { databaseFile: string }, timeoutMs = 20_000): Promise<ExitedServer> {
-  const child = spawn(process.execPath, ["--import", tsxLoader, serverMain], {
+  const child = spawn(process.execPath, serverArgs(options), {
     env: serverEnv(options, options.databaseFile),
     stdio: ["ignore", "pipe", "pipe"],
     uid: options.uid,
