@@ -3,11 +3,11 @@ import { LauncherConfig, loadConfig } from "./config.ts";
 
 describe("loadConfig", () => {
   it("applies defaults", () => {
-    expect(loadConfig({})).toEqual({ ISSUER_PORT: 4000, PORT: 3000, AUDIENCE: "api://parts" });
+    expect(loadConfig({})).toEqual({ ISSUER_PORT: 4000, PORT: 3000, AUDIENCE: "api://parts", ISSUER_CORS_ORIGINS: [] });
   });
 
   it("takes ports and the audience from the environment", () => {
-    expect(loadConfig({ ISSUER_PORT: "4100", PORT: "3100", AUDIENCE: "api://other" })).toEqual({ ISSUER_PORT: 4100, PORT: 3100, AUDIENCE: "api://other" });
+    expect(loadConfig({ ISSUER_PORT: "4100", PORT: "3100", AUDIENCE: "api://other" })).toEqual({ ISSUER_PORT: 4100, PORT: 3100, AUDIENCE: "api://other", ISSUER_CORS_ORIGINS: [] });
   });
 
   it("reports every invalid variable in one line", () => {
@@ -27,6 +27,7 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["PORT", "3000.0", port],
   ["PORT", "4000", "must differ from ISSUER_PORT"],
   ["AUDIENCE", "", "must not be empty"],
+  ["ISSUER_CORS_ORIGINS", "http://127.0.0.1:3000/docs", 'not an origin (scheme://host[:port], no path or trailing slash): "http://127.0.0.1:3000/docs"'],
 ];
 
 describe("an invalid value stops with one line naming the variable", () => {

@@ -1,3 +1,4 @@
+import { CorsOrigins } from "@parts/authorization-server";
 import { integer, parseEnvironment, text } from "@parts/env";
 import { z } from "zod";
 
@@ -16,6 +17,11 @@ export const LauncherConfig = z
     PORT: port().default(3000),
     /** The audience the issuer puts in tokens and the server requires. */
     AUDIENCE: text().default("api://parts"),
+    /**
+     * Browser origins the issuer allows (CORS), checked as the issuer checks them and passed on with the parts
+     * server's own origin added: the /docs page's "Authorize" posts to the issuer from that origin.
+     */
+    ISSUER_CORS_ORIGINS: CorsOrigins.default([]),
   })
   .superRefine((env, ctx) => {
     if (typeof env.PORT === "number" && env.PORT === env.ISSUER_PORT) {

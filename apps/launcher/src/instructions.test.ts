@@ -22,11 +22,16 @@ describe("printed instructions", () => {
     expect(echoed).toBe("http://127.0.0.1:4000|c-1|s'ecret|parts:read parts:write|http://127.0.0.1:3000");
   });
 
-  it("show a token request and a parts.list query with URL-encoded JSON input", () => {
+  it("show a token request, then a create and a list on the REST routes", () => {
     const text = formatInstructions(connection);
     expect(text).toContain('"$ISSUER/token"');
     expect(text).toContain("grant_type=client_credentials");
-    const query = /"\$PARTS_URL\/trpc\/parts\.list\?input=([^"]+)"/.exec(text);
-    expect(JSON.parse(decodeURIComponent(query![1]!))).toEqual({ limit: 10 });
+    expect(text).toMatch(/-d '\{"partNumber":"PN-1001",[^']*\}' "\$PARTS_URL\/api\/parts"/);
+    expect(text).toContain('"$PARTS_URL/api/parts?modelNumber=M-1&limit=10"');
+  });
+
+  it("point a browser at the docs page and the OpenAPI document", () => {
+    expect(formatInstructions(connection)).toContain("http://127.0.0.1:3000/docs (Swagger UI;");
+    expect(formatInstructions(connection)).toContain("http://127.0.0.1:3000/openapi.json");
   });
 });

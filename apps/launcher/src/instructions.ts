@@ -15,7 +15,6 @@ const startFooter = "Ctrl-C stops both services; parts, clients and keys are kep
 
 /** The variables a caller needs and a curl session that uses them, ready to paste into a shell. */
 export function formatInstructions(connection: Connection, footer = startFooter): string {
-  const listInput = encodeURIComponent(JSON.stringify({ limit: 10 }));
   return [
     "parts-rpc is running. Paste into a shell:",
     "",
@@ -27,10 +26,12 @@ export function formatInstructions(connection: Connection, footer = startFooter)
     "",
     "# 1. a token (client credentials, HTTP Basic)",
     `TOKEN=$(curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials --data-urlencode "scope=$SCOPE" "$ISSUER/token" | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-    "# 2. a query: GET /trpc/<procedure>?input=<url-encoded JSON>",
-    `curl -s -H "Authorization: Bearer $TOKEN" "$PARTS_URL/trpc/parts.list?input=${listInput}"`,
-    "# 3. a mutation: POST /trpc/<procedure> with a JSON body",
-    `curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"partNumber":"PN-1001","modelNumber":"M-1","name":"Hex bolt"}' "$PARTS_URL/trpc/parts.create"`,
+    "# 2. create a part: POST /api/parts (201, Location: /api/parts/{id})",
+    `curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"partNumber":"PN-1001","modelNumber":"M-1","name":"Hex bolt"}' "$PARTS_URL/api/parts"`,
+    "# 3. list them: GET /api/parts (GET/PATCH/DELETE /api/parts/{id} for one part)",
+    `curl -s -H "Authorization: Bearer $TOKEN" "$PARTS_URL/api/parts?modelNumber=M-1&limit=10"`,
+    "",
+    `In a browser: ${connection.partsUrl}/docs (Swagger UI; "Authorize" takes CLIENT_ID and CLIENT_SECRET), the document at ${connection.partsUrl}/openapi.json.`,
     "",
     footer,
   ].join("\n");

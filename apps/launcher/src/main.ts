@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "./config.ts";
 import { devScope, ensureDevClient } from "./dev-client.ts";
+import { issuerCorsOrigins } from "./docs-cors.ts";
 import { formatInstructions } from "./instructions.ts";
 import { startService, stopAll, waitUntilReady, type Service } from "./processes.ts";
 
@@ -50,7 +51,14 @@ try {
       "issuer",
       join(root, "apps/issuer"),
       "src/main.ts",
-      { ISSUER_PORT: issuerPort, ISSUER_HOST: host, ISSUER_URL: issuer, AUDIENCE: audience, ISSUER_DATABASE_FILE: issuerDatabase },
+      {
+        ISSUER_PORT: issuerPort,
+        ISSUER_HOST: host,
+        ISSUER_URL: issuer,
+        AUDIENCE: audience,
+        ISSUER_DATABASE_FILE: issuerDatabase,
+        ISSUER_CORS_ORIGINS: issuerCorsOrigins(partsUrl, config.ISSUER_CORS_ORIGINS),
+      },
       join(dataDir, "issuer.log"),
     ),
   );

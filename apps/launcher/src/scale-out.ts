@@ -5,6 +5,7 @@ import { freePort, startNginx, type TestNginx } from "@parts/test-nginx";
 import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
 import { loadConfig } from "./config.ts";
 import { createDevClient, devScope } from "./dev-client.ts";
+import { issuerCorsOrigins } from "./docs-cors.ts";
 import { formatInstructions } from "./instructions.ts";
 import { runStep, startService, stopAll, waitUntilReady, type Service } from "./processes.ts";
 
@@ -74,12 +75,14 @@ try {
   balancers.push(issuerBalancer);
   const issuer = issuerBalancer.url;
   const audience = config.AUDIENCE;
+  // The API's balancer will listen on PORT: the /docs page's origin, which the issuers must allow for "Authorize".
+  const corsOrigins = issuerCorsOrigins(`http://${host}:${config.PORT}`, config.ISSUER_CORS_ORIGINS);
   console.log("Starting two issuers and two parts servers…");
   await startReplicas(
     "issuer",
     "apps/issuer",
     issuerPorts,
-    (port) => ({ ISSUER_PORT: String(port), ISSUER_HOST: host, ISSUER_URL: issuer, AUDIENCE: audience, ISSUER_DATABASE_URL: databaseUrl }),
+    (port) => ({ ISSUER_PORT: String(port), ISSUER_HOST: host, ISSUER_URL: issuer, AUDIENCE: audience, ISSUER_DATABASE_URL: databaseUrl, ISSUER_CORS_ORIGINS: corsOrigins }),
     "/.well-known/openid-configuration",
   );
   await startReplicas(
