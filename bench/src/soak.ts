@@ -4,7 +4,8 @@
  * while the server runs on core 0. Reports requests, rows written, p50/p99/p99.9/max latency, requests slower than
  * 1 s and 2 s, and the server's RSS at start, peak and end. SQLite (default): a seeded file in a temp folder;
  * `--db=postgres`: a throwaway PostgreSQL 15 from @parts/test-postgres with fsync on (durable commits, as in
- * production). Writes bench/results/soak-<engine>.{json,md} and prints the Markdown.
+ * production). `--server=FILE` runs another build of the bundle. Writes bench/results/soak-<engine>.{json,md} and
+ * prints the Markdown.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -26,7 +27,8 @@ const connections = 50;
 const seedRows = 10_000;
 const serverCore = 0;
 const loadCore = 1;
-const serverMain = fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
+// `--server=FILE`: another build of the server's bundle (e.g. one saved before a change, for a before/after pair).
+const serverMain = arg("server") ?? fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
 const script = fileURLToPath(new URL("./soak.lua", import.meta.url));
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 const log = (message: string) => console.error(`[soak] ${message}`);
@@ -50,6 +52,7 @@ interface WrkSummary {
 
 export interface SoakResult extends WrkSummary {
   engine: "sqlite" | "postgres";
+  server: string;
   date: string;
   minutes: number;
   connections: number;
@@ -181,6 +184,7 @@ async function soak(): Promise<SoakResult> {
     const rowsWritten = (await store.countRows()) - rowsBefore;
     return {
       engine,
+      server: serverMain,
       date: new Date().toISOString(),
       minutes,
       connections,
