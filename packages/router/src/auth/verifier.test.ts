@@ -48,6 +48,13 @@ describe("token verifier", () => {
     expect(issuer.requests).toEqual({ discovery: 1, jwks: 1 });
   });
 
+  it("counts verified-token cache hits and misses (a failed verification is a miss)", async () => {
+    const token = await issuer.sign();
+    for (let i = 0; i < 3; i++) await verifier.verify(token);
+    await rejection(await issuer.sign({ aud: "api://other" }));
+    expect(verifier.cacheStats).toEqual({ hits: 2, misses: 2 });
+  });
+
   it.each([
     ["expired", { exp: Math.floor(Date.now() / 1000) - 60 }, "token expired"],
     ["not yet valid", { nbf: Math.floor(Date.now() / 1000) + 600 }, "token not yet valid"],

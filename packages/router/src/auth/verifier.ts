@@ -90,6 +90,8 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   const requireTyp = options.requireAccessTokenType ?? true;
   const cache = createVerifiedTokenCache<Principal>(options.cacheSize ?? 1_000);
   const discoveryRetryMs = options.discoveryRetryMs ?? 1000;
+  // Plain numbers, read by a metrics scrape: counting here costs an addition per request and nothing else.
+  const cacheStats = { hits: 0, misses: 0 };
 
   let keySet: Promise<ResilientKeySet> | undefined;
   let tokenEndpoint: URL | undefined;
@@ -148,11 +150,17 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   return {
     issuer: options.issuer,
     audience: options.audience,
+    /** Verified-token cache lookups since start: a hit skips the signature check, a miss verifies (or fails). */
+    cacheStats: cacheStats as Readonly<typeof cacheStats>,
 
     /** Resolves to the caller, or rejects with an `AuthError`. */
     async verify(token: string): Promise<Principal> {
       const cached = cache.get(token);
-      if (cached) return cached;
+      if (cached) {
+        cacheStats.hits++;
+        return cached;
+      }
+      cacheStats.misses++;
       const principal = await verifyUncached(token);
       cache.set(token, principal, principal.expiresAt * 1000);
       return principal;
