@@ -7,6 +7,22 @@ export class UniqueConstraintError extends Error {
   }
 }
 
+/**
+ * A conditional write (`expectedVersion`) found the part at another version and changed nothing. The version check
+ * and the write are one statement; `currentVersion` is read just after it, to tell the caller what to re-read.
+ */
+export class VersionConflictError extends Error {
+  readonly code = "ERR_VERSION_CONFLICT";
+  readonly expectedVersion: number;
+  readonly currentVersion: number;
+  constructor(options: { expectedVersion: number; currentVersion: number }) {
+    super(`the part is at version ${options.currentVersion}, not ${options.expectedVersion}`);
+    this.name = "VersionConflictError";
+    this.expectedVersion = options.expectedVersion;
+    this.currentVersion = options.currentVersion;
+  }
+}
+
 const uniqueColumns: Record<string, string> = {
   "parts.part_number": "partNumber",
   // The canonical form of the part number (see part-number-key.ts): to callers, the same field.

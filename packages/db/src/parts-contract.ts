@@ -10,6 +10,8 @@ export interface Part {
   modelNumber: string;
   name: string;
   description: string | null;
+  /** 1 when created; every update adds 1. */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,6 +29,16 @@ export interface CreatePart {
 
 /** Fields left undefined keep their value; `description: null` clears the description. */
 export type UpdatePart = Partial<CreatePart>;
+
+/** A precondition of `update` and `delete`. */
+export interface WriteCondition {
+  /**
+   * Write only if the part is at this version, else throw `VersionConflictError` and change nothing. The check
+   * and the write are one atomic statement: of several writers holding the same version, exactly one wins.
+   * Undefined: no condition (the last write wins).
+   */
+  expectedVersion?: number | undefined;
+}
 
 export interface ListPartsQuery {
   limit: number;
@@ -53,15 +65,19 @@ export interface PartsPage {
 
 /**
  * Data access for parts. Unique violations surface as `UniqueConstraintError` (`field: "partNumber"` for a
- * part number whose canonical form, `partNumberKey`, another part holds).
+ * part number whose canonical form, `partNumberKey`, another part holds); a failed `expectedVersion` as
+ * `VersionConflictError`.
  */
 export interface PartsRepository {
   /** One page in id order. */
   list(query: ListPartsQuery): Promise<PartsPage>;
   byId(id: number): Promise<Part | undefined>;
   create(input: CreatePart): Promise<Part>;
-  /** Returns undefined when no part has this id; an empty patch returns the part unchanged. */
-  update(id: number, patch: UpdatePart): Promise<Part | undefined>;
+  /**
+   * Returns undefined when no part has this id. A patch that sets a field adds 1 to `version` (even when the value
+   * is unchanged); an empty patch returns the part unchanged (its version too), after checking the condition.
+   */
+  update(id: number, patch: UpdatePart, condition?: WriteCondition): Promise<Part | undefined>;
   /** Returns the deleted id, or undefined when no part has this id. */
-  delete(id: number): Promise<number | undefined>;
+  delete(id: number, condition?: WriteCondition): Promise<number | undefined>;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
-import { UniqueConstraintError } from "./errors.ts";
+import { UniqueConstraintError, VersionConflictError } from "./errors.ts";
 import type { CreatePart, ListPartsQuery, Part, PartsRepository } from "./parts-contract.ts";
 import type { parts as pgParts } from "./postgres/schema.ts";
 import type { parts as sqliteParts } from "./schema.ts";
@@ -15,7 +15,7 @@ beforeAll(() => Promise.all(engines.map((engine) => engine.start())), 60_000);
 afterAll(() => Promise.all(engines.map((engine) => engine.stop())));
 
 const isoMs = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const fields = ["id", "partNumber", "modelNumber", "name", "description", "createdAt", "updatedAt"];
+const fields = ["id", "partNumber", "modelNumber", "name", "description", "version", "createdAt", "updatedAt"];
 
 const part = (n: number, extra: Partial<CreatePart> = {}): CreatePart => ({
   partNumber: `PN-${String(n).padStart(4, "0")}`,
@@ -155,6 +155,99 @@ describe.each(engines)("parts repository contract: $name", (engine) => {
       expect(await repo.delete(created.id)).toBe(created.id);
       expect(await repo.byId(created.id)).toBeUndefined();
       expect(await repo.delete(created.id)).toBeUndefined();
+    });
+  });
+
+  describe("versions and write conditions", () => {
+    /** The `VersionConflictError` a write rejects with (fails the test if it resolves or rejects otherwise). */
+    const versionConflict = async (promise: Promise<unknown>): Promise<VersionConflictError> => {
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(VersionConflictError);
+      expect((error as VersionConflictError).code).toBe("ERR_VERSION_CONFLICT");
+      return error as VersionConflictError;
+    };
+
+    it("a part starts at version 1 and every update that sets a field adds 1", async () => {
+      const created = await repo.create(part(1));
+      expect(created.version).toBe(1);
+      expect(await repo.update(created.id, { name: "a" })).toMatchObject({ version: 2 });
+      expect(await repo.update(created.id, { name: "a" })).toMatchObject({ version: 3 });
+      expect(await repo.update(created.id, {})).toMatchObject({ version: 3 });
+      expect(await repo.byId(created.id)).toMatchObject({ version: 3, name: "a" });
+    });
+
+    it("update with the current version writes; with another version it throws the current one and changes nothing", async () => {
+      const created = await repo.create(part(1));
+      const updated = await repo.update(created.id, { name: "first" }, { expectedVersion: 1 });
+      expect(updated).toMatchObject({ name: "first", version: 2 });
+      const error = await versionConflict(repo.update(created.id, { name: "stale" }, { expectedVersion: 1 }));
+      expect(error).toMatchObject({ expectedVersion: 1, currentVersion: 2 });
+      expect(error.message).toBe("the part is at version 2, not 1");
+      expect(await repo.byId(created.id)).toEqual(updated);
+    });
+
+    it("an empty patch checks the version too, and a missing id stays undefined with any version", async () => {
+      const created = await repo.create(part(1));
+      expect(await repo.update(created.id, {}, { expectedVersion: 1 })).toEqual(created);
+      expect(await versionConflict(repo.update(created.id, {}, { expectedVersion: 7 }))).toMatchObject({ currentVersion: 1 });
+      expect(await repo.update(99, { name: "x" }, { expectedVersion: 1 })).toBeUndefined();
+      expect(await repo.update(99, {}, { expectedVersion: 1 })).toBeUndefined();
+      expect(await repo.delete(99, { expectedVersion: 1 })).toBeUndefined();
+    });
+
+    it("delete with another version throws and keeps the part; with the current version it deletes", async () => {
+      const created = await repo.create(part(1));
+      await repo.update(created.id, { name: "b" });
+      expect(await versionConflict(repo.delete(created.id, { expectedVersion: 1 }))).toMatchObject({ currentVersion: 2 });
+      expect(await repo.byId(created.id)).toMatchObject({ version: 2 });
+      expect(await repo.delete(created.id, { expectedVersion: 2 })).toBe(created.id);
+      expect(await repo.byId(created.id)).toBeUndefined();
+    });
+
+    it("a conflicting unique write keeps the version", async () => {
+      await repo.create(part(1));
+      const second = await repo.create(part(2));
+      await expect(repo.update(second.id, { partNumber: "PN-0001" }, { expectedVersion: 1 })).rejects.toBeInstanceOf(UniqueConstraintError);
+      expect(await repo.byId(second.id)).toMatchObject({ version: 1 });
+    });
+
+    it("racing updates from the same version: exactly one wins, every other one is told the winner's version", async () => {
+      const created = await repo.create(part(1));
+      const writers = 12;
+      const results = await Promise.allSettled(
+        Array.from({ length: writers }, (_, i) => repo.update(created.id, { name: `writer ${i}` }, { expectedVersion: 1 })),
+      );
+      const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value!] : []));
+      expect(won).toHaveLength(1);
+      expect(won[0]!.version).toBe(2);
+      for (const r of results) {
+        if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "ERR_VERSION_CONFLICT", currentVersion: 2 });
+      }
+      expect(await repo.byId(created.id)).toEqual(won[0]);
+    });
+
+    it("racing deletes and updates from the same version: exactly one of them wins", async () => {
+      const created = await repo.create(part(1));
+      const results = await Promise.allSettled([
+        repo.delete(created.id, { expectedVersion: 1 }),
+        ...Array.from({ length: 5 }, (_, i) => repo.update(created.id, { name: `writer ${i}` }, { expectedVersion: 1 })),
+        repo.delete(created.id, { expectedVersion: 1 }),
+      ]);
+      // A loser sees either the winner's version or, after a winning delete, no part (undefined).
+      const winners = results.filter((r) => r.status === "fulfilled" && r.value !== undefined);
+      expect(winners).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(VersionConflictError);
+    });
+
+    it("without a condition, racing updates all write and the last one wins", async () => {
+      const created = await repo.create(part(1));
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => repo.update(created.id, { name: `writer ${i}` })));
+      expect(results.map((p) => p!.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+      const last = results.find((p) => p!.version === 9)!;
+      expect(await repo.byId(created.id)).toEqual(last);
     });
   });
 
@@ -447,6 +540,7 @@ describe("parts repository contract: both engines", () => {
     }
     expect(outputs[0]).toContain('"createdAt":"2024-01-02T03:04:05.000Z"');
     expect(outputs[0]).toContain('"description":null');
+    expect(outputs[0]).toContain('"version":2');
     for (const output of outputs.slice(1)) expect(output).toBe(outputs[0]);
   });
 

@@ -1,12 +1,13 @@
-import { eq, getTableColumns } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Statement } from "better-sqlite3";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
-import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "./parts-contract.ts";
+import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteCondition } from "./parts-contract.ts";
 import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";
 import type { SqliteValue, SqliteWriter, WriteStatement } from "./sqlite-writer.ts";
+import { checkedUnchanged, missedWrite } from "./write-condition.ts";
 
 // The key is storage's business (uniqueness), not part of a part as callers see it.
 const { partNumberKey: _partNumberKey, ...partColumns } = getTableColumns(parts);
@@ -146,23 +147,42 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       }
     },
 
-    /** Returns undefined when no part has this id. */
-    async update(id: number, patch: UpdatePart): Promise<Part | undefined> {
+    /**
+     * Returns undefined when no part has this id. With `expectedVersion` the version check is part of the one
+     * UPDATE statement (`where id = ? and version = ?`), so it holds under group commit too: the writer thread runs
+     * a group's statements one after another on one connection, and a later statement of the same group sees the
+     * version an earlier one wrote.
+     */
+    async update(id: number, patch: UpdatePart, condition: WriteCondition = {}): Promise<Part | undefined> {
+      const { expectedVersion } = condition;
       const values: Partial<NewPartRow> = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      if (Object.keys(values).length === 0) return byIdStatement.get(id);
+      if (Object.keys(values).length === 0) return checkedUnchanged(byIdStatement.get(id), expectedVersion);
       if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
+      const where = expectedVersion === undefined ? eq(parts.id, id) : and(eq(parts.id, id), eq(parts.version, expectedVersion));
       // drizzle writes the SET list (with updated_at's $onUpdate); the row comes back under the API's names.
-      const { sql, params } = db.update(parts).set(values).where(eq(parts.id, id)).toSQL();
+      const statement = db
+        .update(parts)
+        .set({ ...values, version: sql`${parts.version} + 1` })
+        .where(where)
+        .toSQL();
+      let row: Part | undefined;
       try {
-        return await write<Part>({ sql: `${sql} returning ${returningColumns}`, params: params as SqliteValue[] });
+        row = await write<Part>({ sql: `${statement.sql} returning ${returningColumns}`, params: statement.params as SqliteValue[] });
       } catch (error) {
         return rethrowTyped(error);
       }
+      if (row !== undefined || expectedVersion === undefined) return row;
+      return missedWrite(byIdStatement.get(id), expectedVersion);
     },
 
     /** Returns the deleted id, or undefined when no part has this id. */
-    async delete(id: number): Promise<number | undefined> {
-      return (await write<{ id: number }>({ sql: "delete from parts where id = ? returning id", params: [id] }))?.id;
+    async delete(id: number, condition: WriteCondition = {}): Promise<number | undefined> {
+      const { expectedVersion } = condition;
+      if (expectedVersion === undefined) {
+        return (await write<{ id: number }>({ sql: "delete from parts where id = ? returning id", params: [id] }))?.id;
+      }
+      const row = await write<{ id: number }>({ sql: "delete from parts where id = ? and version = ? returning id", params: [id, expectedVersion] });
+      return row?.id ?? missedWrite(byIdStatement.get(id), expectedVersion);
     },
   };
 }

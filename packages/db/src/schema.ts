@@ -18,6 +18,8 @@ export const parts = sqliteTable(
     modelNumber: text("model_number").notNull(),
     name: text("name").notNull(),
     description: text("description"),
+    /** Starts at 1; every update adds 1 (optimistic concurrency: `expectedVersion`, REST's ETag/If-Match). */
+    version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull().default(nowIso),
     updatedAt: text("updated_at")
       .notNull()

@@ -41,6 +41,21 @@ async function closedPortUrl(password: string): Promise<string> {
 }
 
 describe("openPostgresDatabase", () => {
+  it("the version migration gives every row stored before it version 1", async () => {
+    const url = await server.createDatabase();
+    const apply = async (file: string) => {
+      const text = readFileSync(new URL(`../../drizzle-pg/${file}`, import.meta.url), "utf8");
+      for (const statement of text.split("--> statement-breakpoint")) await query(url, statement);
+    };
+    await apply("0000_init.sql");
+    await query(url, "insert into parts (part_number, part_number_key, model_number, name) values ('A-1', 'a-1', 'M', 'N'), ('A-2', 'a-2', 'M', 'N')");
+    await apply("0001_part_version.sql");
+    expect(await query(url, "select id, version from parts order by id")).toEqual([
+      { id: 1, version: 1 },
+      { id: 2, version: 1 },
+    ]);
+  });
+
   it("applies the migrations: the table, its constraint and indexes, pg_trgm", async () => {
     const url = await server.createDatabase();
     const handle = await openPostgresDatabase(url);

@@ -204,7 +204,7 @@ describe("search in two steps (a window in id order, then the trigram indexes)",
     }
     expect(await small.list({ limit: 3, q: "écrou" })).toMatchObject({ items: [{ id: 5 }, { id: 10 }, { id: 15 }], nextAfterId: 15 });
     expect(Object.keys((await small.list({ limit: 1, q: "écrou", afterId: 30 })).items[0]!)).toEqual([
-      "id", "partNumber", "modelNumber", "name", "description", "createdAt", "updatedAt",
+      "id", "partNumber", "modelNumber", "name", "description", "version", "createdAt", "updatedAt",
     ]);
   });
 });

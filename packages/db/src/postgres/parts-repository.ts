@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, gt, or, sql, type SQL } from "drizzle-orm";
-import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart } from "../parts-contract.ts";
+import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteCondition } from "../parts-contract.ts";
 import { partNumberKey } from "../part-number-key.ts";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { likeSubstringPattern } from "../search-query.ts";
@@ -7,6 +7,7 @@ import type { PostgresPartsDatabase } from "./connection.ts";
 import { defaultRetryOptions, toRepositoryError, withRetry, type RetryOptions } from "./errors.ts";
 import { partsInsertLock } from "./locks.ts";
 import { parts, type PgPartRow } from "./schema.ts";
+import { checkedUnchanged, missedWrite } from "../write-condition.ts";
 
 export interface PostgresPartsRepositoryOptions {
   /** Retries of a write after a serialization failure or deadlock (SQLSTATE 40001, 40P01). */
@@ -25,6 +26,7 @@ const partColumns = {
   modelNumber: parts.modelNumber,
   name: parts.name,
   description: parts.description,
+  version: parts.version,
   createdAt: parts.createdAt,
   updatedAt: parts.updatedAt,
 };
@@ -37,6 +39,7 @@ function toPart(row: SelectedPart): Part {
     modelNumber: row.modelNumber,
     name: row.name,
     description: row.description,
+    version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -51,6 +54,7 @@ interface WindowRow extends Record<string, unknown> {
   model_number: string;
   name: string;
   description: string | null;
+  version: number;
   /** Raw timestamptz text: drizzle leaves timestamps unparsed in `execute`, as in its own column mapping. */
   created_at: string;
   updated_at: string;
@@ -63,6 +67,7 @@ function fromWindowRow(row: WindowRow): SelectedPart {
     modelNumber: row.model_number,
     name: row.name,
     description: row.description,
+    version: row.version,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -125,6 +130,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
     modelNumber: sql`${placeholder("modelNumber")}`,
     name: sql`${placeholder("name")}`,
     description: sql`${placeholder("description")}`,
+    version: sql`1`,
     createdAt: sql`now()`,
     updatedAt: sql`now()`,
   };
@@ -149,6 +155,11 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
     .where(eq(parts.id, placeholder("id")))
     .returning({ id: parts.id })
     .prepare("parts_delete");
+  const conditionalDeleteStatement = db
+    .delete(parts)
+    .where(and(eq(parts.id, placeholder("id")), eq(parts.version, placeholder("expectedVersion"))))
+    .returning({ id: parts.id })
+    .prepare("parts_delete_if_version");
 
   /**
    * Substring search: the pattern is matched with ILIKE in each of the four columns (case folded by the
@@ -175,7 +186,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
       with w as (
         select * from ${parts} where ${parts.id} > ${afterId}${modelFilter} order by ${parts.id} limit ${searchScanRows}
       )
-      select e.scanned, e.end_id, m.id, m.part_number, m.model_number, m.name, m.description, m.created_at, m.updated_at
+      select e.scanned, e.end_id, m.id, m.part_number, m.model_number, m.name, m.description, m.version, m.created_at, m.updated_at
       from (select count(*)::int as scanned, max(id) as end_id from w) e
       left join lateral (
         select * from w
@@ -260,27 +271,37 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
       return toPart(row!);
     },
 
-    async update(id: number, patch: UpdatePart): Promise<Part | undefined> {
+    /**
+     * With `expectedVersion` the check is in the UPDATE's WHERE: under READ COMMITTED a second writer of the same row
+     * waits for the first one's row lock, then re-checks the WHERE on the row the first one committed, so of
+     * several writers holding one version exactly one changes the row.
+     */
+    async update(id: number, patch: UpdatePart, condition: WriteCondition = {}): Promise<Part | undefined> {
+      const { expectedVersion } = condition;
       const values: Partial<typeof parts.$inferInsert> = Object.fromEntries(
         Object.entries(patch).filter(([, value]) => value !== undefined),
       );
-      if (Object.keys(values).length === 0) return byId(id);
+      if (Object.keys(values).length === 0) return checkedUnchanged(await byId(id), expectedVersion);
       if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
+      const where = expectedVersion === undefined ? eq(parts.id, id) : and(eq(parts.id, id), eq(parts.version, expectedVersion));
       const [row] = await withRetry(
         () =>
           db
             .update(parts)
-            .set({ ...values, updatedAt: sql`now()` })
-            .where(eq(parts.id, id))
+            .set({ ...values, version: sql`${parts.version} + 1`, updatedAt: sql`now()` })
+            .where(where)
             .returning(partColumns),
         retry,
       );
-      return row === undefined ? undefined : toPart(row);
+      if (row !== undefined) return toPart(row);
+      return expectedVersion === undefined ? undefined : missedWrite(await byId(id), expectedVersion);
     },
 
-    async delete(id: number): Promise<number | undefined> {
-      const [row] = await withRetry(() => deleteStatement.execute({ id }), retry);
-      return row?.id;
+    async delete(id: number, condition: WriteCondition = {}): Promise<number | undefined> {
+      const { expectedVersion } = condition;
+      if (expectedVersion === undefined) return (await withRetry(() => deleteStatement.execute({ id }), retry))[0]?.id;
+      const [row] = await withRetry(() => conditionalDeleteStatement.execute({ id, expectedVersion }), retry);
+      return row?.id ?? missedWrite(await byId(id), expectedVersion);
     },
   };
 }

@@ -22,6 +22,8 @@ export const parts = pgTable(
     modelNumber: text("model_number").notNull(),
     name: text("name").notNull(),
     description: text("description"),
+    /** Starts at 1; every update adds 1 (see src/schema.ts). */
+    version: integer("version").notNull().default(1),
     createdAt: timestampMs("created_at").notNull().defaultNow(),
     updatedAt: timestampMs("updated_at").notNull().defaultNow(),
   },
