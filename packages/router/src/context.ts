@@ -1,6 +1,7 @@
 import type { PartsRepository } from "@parts/db";
 import { bearerTokenFrom } from "./auth/bearer.ts";
 import type { Principal, TokenVerifier } from "./auth/verifier.ts";
+import { limitVerification, type ApiRateLimits } from "./rate-limits.ts";
 
 /** Per-request facts the host may want to log once the response is done. */
 export interface RequestFacts {
@@ -10,22 +11,28 @@ export interface RequestFacts {
 export interface ContextDeps {
   verifier: TokenVerifier;
   parts: PartsRepository;
+  rateLimits?: ApiRateLimits;
 }
 
 /**
  * Builds the per-request context. Authentication is lazy (public procedures never touch the token) and
  * memoized, so a batch of calls verifies its token once.
  */
-export function createContext(deps: ContextDeps, request: { authorization: string | readonly string[] | undefined; facts?: RequestFacts }) {
+export function createContext(
+  deps: ContextDeps,
+  request: { authorization: string | readonly string[] | undefined; facts?: RequestFacts; sourceAddress?: string },
+): Context {
   let principal: Promise<Principal> | undefined;
   const facts = request.facts ?? {};
   async function verifyCaller(): Promise<Principal> {
-    const verified = await deps.verifier.verify(bearerTokenFrom(request.authorization));
+    const beforeSignatureCheck = limitVerification(deps.rateLimits, request.sourceAddress);
+    const verified = await deps.verifier.verify(bearerTokenFrom(request.authorization), { beforeSignatureCheck });
     facts.clientId = verified.clientId;
     return verified;
   }
   return {
     parts: deps.parts,
+    rateLimits: deps.rateLimits,
     facts,
     authenticate(): Promise<Principal> {
       principal ??= verifyCaller();
@@ -34,4 +41,10 @@ export function createContext(deps: ContextDeps, request: { authorization: strin
   };
 }
 
-export type Context = ReturnType<typeof createContext>;
+/** What every procedure gets: the repository, the limits to count calls against, and lazy authentication. */
+export interface Context {
+  parts: PartsRepository;
+  rateLimits?: ApiRateLimits;
+  facts: RequestFacts;
+  authenticate(): Promise<Principal>;
+}

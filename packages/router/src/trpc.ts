@@ -1,9 +1,11 @@
+import { RateLimitedError } from "@parts/rate-limit";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { AuthError } from "./auth/errors.ts";
 import type { Scope } from "./auth/scopes.ts";
 import type { Principal } from "./auth/verifier.ts";
 import type { Context } from "./context.ts";
+import { limitCall } from "./rate-limits.ts";
 import { boundedFieldErrors, truncate, validationMessage } from "./validation-summary.ts";
 
 /** Longest message an error carries; field errors are bounded separately. */
@@ -50,10 +52,18 @@ function toTRPCError(error: AuthError): TRPCError {
   return new TRPCError({ code: trpcCodeFor[error.status], message: error.description, cause: error });
 }
 
+/** Authentication and rate-limit refusals as the tRPC errors callers see; anything else unchanged. */
+function refusal(error: unknown): unknown {
+  if (error instanceof AuthError) return toTRPCError(error);
+  if (error instanceof RateLimitedError) return new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
+  return error;
+}
+
 /**
  * A procedure callable only with a valid token carrying `scope`; `ctx.auth` is the verified caller.
- * Authentication and the scope check are one middleware: each tRPC middleware level copies the call's
- * options, and this runs on every request.
+ * Authentication, the scope check and the caller's rate limit (by client id and scope class, counted before the
+ * procedure's work) are one middleware: each tRPC middleware level copies the call's options, and this runs
+ * on every request.
  */
 export function scopedProcedure(scope: Scope) {
   return t.procedure.meta({ scope }).use(async ({ ctx, next }) => {
@@ -61,11 +71,13 @@ export function scopedProcedure(scope: Scope) {
     try {
       auth = await ctx.authenticate();
     } catch (error) {
-      throw error instanceof AuthError ? toTRPCError(error) : error;
+      throw refusal(error);
     }
     if (!auth.scopes.includes(scope)) {
       throw toTRPCError(new AuthError("insufficient_scope", `this call requires the ${scope} scope`, { requiredScope: scope }));
     }
+    const limited = limitCall(ctx.rateLimits, scope, auth.clientId);
+    if (limited) await limited.catch((error: unknown) => Promise.reject(refusal(error)));
     return next({ ctx: { auth } });
   });
 }

@@ -153,14 +153,19 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     /** Verified-token cache lookups since start: a hit skips the signature check, a miss verifies (or fails). */
     cacheStats: cacheStats as Readonly<typeof cacheStats>,
 
-    /** Resolves to the caller, or rejects with an `AuthError`. */
-    async verify(token: string): Promise<Principal> {
+    /**
+     * Resolves to the caller, or rejects with an `AuthError`. `beforeSignatureCheck` runs only when the token is
+     * not already verified (a cache miss), before any key is fetched or signature checked: a limit on those runs
+     * there, and what it throws is what `verify` rejects with.
+     */
+    async verify(token: string, hooks: { beforeSignatureCheck?(): Promise<void> } = {}): Promise<Principal> {
       const cached = cache.get(token);
       if (cached) {
         cacheStats.hits++;
         return cached;
       }
       cacheStats.misses++;
+      if (hooks.beforeSignatureCheck) await hooks.beforeSignatureCheck();
       const principal = await verifyUncached(token);
       cache.set(token, principal, principal.expiresAt * 1000);
       return principal;

@@ -94,6 +94,38 @@ describe("parts procedures", () => {
     expect((await trpcError(caller.parts.delete({ id: part.id }))).code).toBe("NOT_FOUND");
   });
 
+  it("every update adds 1 to the version; expectedVersion writes only at that version, else CONFLICT naming the current one", async () => {
+    const caller = await callerWith();
+    const part = await caller.parts.create(newPart());
+    expect(part.version).toBe(1);
+    expect(await caller.parts.update({ id: part.id, name: "a", expectedVersion: 1 })).toMatchObject({ name: "a", version: 2 });
+    const error = await trpcError(caller.parts.update({ id: part.id, name: "stale", expectedVersion: 1 }));
+    expect(error.code).toBe("CONFLICT");
+    expect(error.message).toBe("the part is at version 2, not 1; read it again and retry");
+    expect(await caller.parts.byId({ id: part.id })).toMatchObject({ name: "a", version: 2 });
+    expect((await trpcError(caller.parts.update({ id: 999_999, name: "x", expectedVersion: 1 }))).code).toBe("NOT_FOUND");
+  });
+
+  it("delete with a stale expectedVersion answers CONFLICT and keeps the part; with the current one it deletes", async () => {
+    const caller = await callerWith();
+    const part = await caller.parts.create(newPart());
+    await caller.parts.update({ id: part.id, name: "b" });
+    const error = await trpcError(caller.parts.delete({ id: part.id, expectedVersion: 1 }));
+    expect([error.code, error.message]).toEqual(["CONFLICT", "the part is at version 2, not 1; read it again and retry"]);
+    expect(await caller.parts.delete({ id: part.id, expectedVersion: 2 })).toEqual({ id: part.id });
+  });
+
+  it("expectedVersion must be a positive integer", async () => {
+    const caller = await callerWith();
+    const part = await caller.parts.create(newPart());
+    for (const expectedVersion of [0, -1, 1.5, "1"]) {
+      const error = await trpcError(caller.parts.update({ id: part.id, name: "x", expectedVersion } as never));
+      expect(error.code, String(expectedVersion)).toBe("BAD_REQUEST");
+    }
+    expect((await trpcError(caller.parts.delete({ id: part.id, expectedVersion: 0 }))).code).toBe("BAD_REQUEST");
+    expect(await caller.parts.byId({ id: part.id })).toMatchObject({ version: 1 });
+  });
+
   it("list pages through every part exactly once with opaque cursors", async () => {
     const caller = await callerWith();
     const ids = [];

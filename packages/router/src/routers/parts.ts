@@ -1,8 +1,8 @@
-import { DatabaseError, UniqueConstraintError } from "@parts/db";
+import { DatabaseError, UniqueConstraintError, VersionConflictError } from "@parts/db";
 import { TRPCError } from "@trpc/server";
 import { Scopes } from "../auth/scopes.ts";
 import { encodeCursor } from "../schemas/cursor.ts";
-import { CreatePartInput, ListPartsInput, PartIdInput, UpdatePartInput } from "../schemas/part.ts";
+import { CreatePartInput, DeletePartInput, ListPartsInput, PartIdInput, UpdatePartInput } from "../schemas/part.ts";
 import { router, scopedProcedure } from "../trpc.ts";
 
 const readProcedure = scopedProcedure(Scopes.read);
@@ -13,13 +13,17 @@ function notFound(id: number): TRPCError {
 }
 
 /**
- * The repository's failures as API errors: a duplicate part number is CONFLICT; a database that cannot serve
+ * The repository's failures as API errors: a duplicate part number is CONFLICT, and so is an `expectedVersion`
+ * the part no longer has (its message names the current version and nothing else); a database that cannot serve
  * now (connection refused or lost, pool exhausted, server shutting down) is SERVICE_UNAVAILABLE, answered
  * with 503 and `Retry-After` (http.ts) instead of a 500. Anything else propagates (a 500, logged).
  */
 function storeError(error: unknown): never {
   if (error instanceof UniqueConstraintError) {
     throw new TRPCError({ code: "CONFLICT", message: `a part with this ${error.field} already exists`, cause: error });
+  }
+  if (error instanceof VersionConflictError) {
+    throw new TRPCError({ code: "CONFLICT", message: `${error.message}; read it again and retry`, cause: error });
   }
   if (error instanceof DatabaseError && error.code === "ERR_DATABASE_UNAVAILABLE") {
     throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "the database is unavailable; retry later", cause: error });
@@ -45,14 +49,14 @@ export const partsRouter = router({
     return ctx.parts.create(input).catch(storeError);
   }),
 
-  update: writeProcedure.input(UpdatePartInput).mutation(async ({ ctx, input: { id, ...patch } }) => {
-    const part = await ctx.parts.update(id, patch).catch(storeError);
+  update: writeProcedure.input(UpdatePartInput).mutation(async ({ ctx, input: { id, expectedVersion, ...patch } }) => {
+    const part = await ctx.parts.update(id, patch, { expectedVersion }).catch(storeError);
     if (part === undefined) throw notFound(id);
     return part;
   }),
 
-  delete: writeProcedure.input(PartIdInput).mutation(async ({ ctx, input }) => {
-    const deleted = await ctx.parts.delete(input.id).catch(storeError);
+  delete: writeProcedure.input(DeletePartInput).mutation(async ({ ctx, input }) => {
+    const deleted = await ctx.parts.delete(input.id, { expectedVersion: input.expectedVersion }).catch(storeError);
     if (deleted === undefined) throw notFound(input.id);
     return { id: deleted };
   }),

@@ -11,6 +11,11 @@ export const PartNumber = identifier();
 export const ModelNumber = identifier();
 export const PartName = lineText().min(1, notEmpty).max(200);
 /** Blank descriptions are stored as null so "no description" has one representation. */
+/** Starts at 1; every update adds 1. */
+export const PartVersion = z.int().positive();
+/** Write only if the part is still at this version (optimistic concurrency); else CONFLICT, naming the current one. */
+const ExpectedVersion = PartVersion.optional();
+
 export const PartDescription = multilineText()
   .max(10_000)
   .transform((text) => (text === "" ? null : text))
@@ -23,6 +28,7 @@ export const Part = z.object({
   modelNumber: z.string(),
   name: z.string(),
   description: z.string().nullable(),
+  version: PartVersion,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -42,9 +48,12 @@ export const UpdatePartInput = z.strictObject({
   name: PartName.optional(),
   /** null clears the description. */
   description: PartDescription.optional(),
+  expectedVersion: ExpectedVersion,
 });
 
 export const PartIdInput = z.strictObject({ id: PartId });
+
+export const DeletePartInput = z.strictObject({ id: PartId, expectedVersion: ExpectedVersion });
 
 export const ListPartsInput = z.strictObject({
   limit: z.int().min(1).max(requestLimits.maxPageSize).default(20),
@@ -67,5 +76,6 @@ export const ListPartsOutput = z.object({
 export type Part = z.infer<typeof Part>;
 export type CreatePartInput = z.input<typeof CreatePartInput>;
 export type UpdatePartInput = z.input<typeof UpdatePartInput>;
+export type DeletePartInput = z.input<typeof DeletePartInput>;
 export type ListPartsInput = z.input<typeof ListPartsInput>;
 export type ListPartsOutput = z.infer<typeof ListPartsOutput>;
