@@ -20,12 +20,13 @@ export interface ContextDeps {
  */
 export function createContext(
   deps: ContextDeps,
-  request: { authorization: string | readonly string[] | undefined; facts?: RequestFacts; sourceAddress?: string },
+  /** `sourceAddress` is read only when an uncached token is verified under an address limit. */
+  request: { authorization: string | readonly string[] | undefined; facts?: RequestFacts; readonly sourceAddress?: string },
 ): Context {
   let principal: Promise<Principal> | undefined;
   const facts = request.facts ?? {};
   async function verifyCaller(): Promise<Principal> {
-    const beforeSignatureCheck = limitVerification(deps.rateLimits, request.sourceAddress);
+    const beforeSignatureCheck = limitVerification(deps.rateLimits, () => request.sourceAddress);
     const verified = await deps.verifier.verify(bearerTokenFrom(request.authorization), { beforeSignatureCheck });
     facts.clientId = verified.clientId;
     return verified;

@@ -20,8 +20,8 @@ export function limitCall(limits: ApiRateLimits | undefined, scope: Scope, clien
 }
 
 /** The hook the verifier runs before a signature check, or undefined without an address limit. */
-export function limitVerification(limits: ApiRateLimits | undefined, sourceAddress: string | undefined) {
+export function limitVerification(limits: ApiRateLimits | undefined, sourceAddress: () => string | undefined) {
   const limiter = limits?.address;
   if (!limiter) return undefined;
-  return () => enforceRateLimit(limiter, addressKey(sourceAddress ?? "unknown"));
+  return () => enforceRateLimit(limiter, addressKey(sourceAddress() ?? "unknown"));
 }
