@@ -11,6 +11,7 @@ import {
   type PendingCall,
   type RequestFacts,
 } from "@parts/router";
+import { sourceAddress, type TrustedProxies } from "@parts/rate-limit";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createDocsHandler, isDocsPath } from "./docs-page/docs-handler.ts";
@@ -75,6 +76,8 @@ export interface PartsServerOptions extends ContextDeps {
    * adapter: the comparison baseline in tests, and a switch should the lean path ever be in doubt.
    */
   leanPath?: boolean;
+  /** Proxies whose `X-Forwarded-For` names the caller's address for the per-address limit; none by default. */
+  trustedProxies?: TrustedProxies;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -89,6 +92,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 export function createPartsServer(options: PartsServerOptions) {
   const { logger, database, verifier, loadShedder } = options;
   const facts = new WeakMap<IncomingMessage, RequestFacts>();
+  /** What a request's context reads; the source address is a getter, computed only when a limit needs it. */
+  const requestOf = (req: IncomingMessage) => ({
+    authorization: authorizationOf(req),
+    facts: facts.get(req),
+    get sourceAddress() {
+      return sourceAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], options.trustedProxies);
+    },
+  });
   let stopping = false;
 
   const trpcOptions = {
@@ -98,7 +109,7 @@ export function createPartsServer(options: PartsServerOptions) {
     maxBatchSize: maxBatchCalls,
     // The request's budget is checked before the context exists, so an over-budget batch runs no procedure.
     createContext: (req: IncomingMessage, calls: readonly PendingCall[]) => {
-      const context = () => createContext(options, { authorization: authorizationOf(req), facts: facts.get(req) });
+      const context = () => createContext(options, requestOf(req));
       const budget = enforceRequestBudget(calls);
       return budget ? budget.then(context) : context();
     },
@@ -117,7 +128,7 @@ export function createPartsServer(options: PartsServerOptions) {
 
   // REST over the same procedures and context (rest/README.md); the document describing it at /openapi.json.
   const rest = createRestHandler({
-    contextFor: (req) => createContext(options, { authorization: authorizationOf(req), facts: facts.get(req) }),
+    contextFor: (req) => createContext(options, requestOf(req)),
     onError: ({ error, path }) => trpcOptions.onError({ error, path }),
   });
   const openApi = createOpenApiHandler(verifier);

@@ -35,6 +35,7 @@ export const exampleProblems: Record<ProblemName, Problem> = {
   conflict: problem("conflict", "a part with this partNumber already exists"),
   "payload-too-large": problem("payload-too-large", "the body exceeds 1048576 bytes"),
   "unsupported-media-type": problem("unsupported-media-type", "send the body as application/json"),
+  "rate-limited": problem("rate-limited", 'rate limit "read" exceeded; retry after 42 s'),
   "internal-error": problem("internal-error", "Internal server error"),
   "issuer-unavailable": problem("issuer-unavailable", "the issuer's signing keys are unavailable"),
   "database-unavailable": problem("database-unavailable", "the database is unavailable; retry later"),

@@ -38,11 +38,11 @@ describe("the OpenAPI document", () => {
 
   it("lists every status each route can answer", () => {
     const statuses = (path: string, method: string) => Object.keys(paths[path][method].responses).map(Number);
-    expect(statuses("/api/parts", "get")).toEqual([200, 400, 401, 403, 500, 503]);
-    expect(statuses("/api/parts", "post")).toEqual([201, 400, 401, 403, 409, 413, 415, 500, 503]);
-    expect(statuses("/api/parts/{id}", "get")).toEqual([200, 400, 401, 403, 404, 500, 503]);
-    expect(statuses("/api/parts/{id}", "patch")).toEqual([200, 400, 401, 403, 404, 409, 413, 415, 500, 503]);
-    expect(statuses("/api/parts/{id}", "delete")).toEqual([204, 400, 401, 403, 404, 500, 503]);
+    expect(statuses("/api/parts", "get")).toEqual([200, 400, 401, 403, 429, 500, 503]);
+    expect(statuses("/api/parts", "post")).toEqual([201, 400, 401, 403, 409, 413, 415, 429, 500, 503]);
+    expect(statuses("/api/parts/{id}", "get")).toEqual([200, 400, 401, 403, 404, 429, 500, 503]);
+    expect(statuses("/api/parts/{id}", "patch")).toEqual([200, 400, 401, 403, 404, 409, 413, 415, 429, 500, 503]);
+    expect(statuses("/api/parts/{id}", "delete")).toEqual([204, 400, 401, 403, 404, 429, 500, 503]);
   });
 
   it("takes Part and PartPage from the router's schemas, with integer ids and strict objects", () => {

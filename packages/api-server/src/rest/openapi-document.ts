@@ -49,6 +49,7 @@ const errorResponses = {
   Conflict: { status: 409, description: "The part number is taken (compared without case, width and repeated spaces)" },
   PayloadTooLarge: { status: 413, description: "The body is over 1 MiB" },
   UnsupportedMediaType: { status: 415, description: "The body is not sent as JSON" },
+  TooManyRequests: { status: 429, description: "The caller is over a rate limit (when the server has limits configured); retry after Retry-After seconds" },
   InternalError: { status: 500, description: "An unexpected failure; the details are in the server's log only" },
   ServiceUnavailable: { status: 503, description: "The token issuer's keys or the database cannot be reached now; retry later" },
 } as const;
@@ -56,6 +57,13 @@ type ErrorResponse = keyof typeof errorResponses;
 
 const challengeHeader = {
   "WWW-Authenticate": { description: "RFC 6750 challenge, as on the tRPC routes", schema: { type: "string" } },
+};
+
+/** Fields of a 429, in the syntax of draft-ietf-httpapi-ratelimit-headers-10. */
+const rateLimitHeaders = {
+  "Retry-After": { description: "Seconds until the limit lets the caller through again", schema: { type: "integer" } },
+  "RateLimit-Policy": { description: 'The limit\'s quota policies, e.g. `"read";q=600;w=60, "read-burst";q=100;w=600`', schema: { type: "string" } },
+  RateLimit: { description: 'What is left of the limiting policy, e.g. `"read";r=0;t=42`', schema: { type: "string" } },
 };
 
 function errorResponse({ status, description }: { status: number; description: string }): Json {
@@ -66,7 +74,9 @@ function errorResponse({ status, description }: { status: number; description: s
       ? challengeHeader
       : status === 503
         ? { "Retry-After": { description: "Seconds to wait (sent when the database is unavailable)", schema: { type: "integer" } } }
-        : undefined;
+        : status === 429
+          ? rateLimitHeaders
+          : undefined;
   return { description, ...(headers ? { headers } : {}), content: { [problemContentType]: { schema: schemaRef("Problem"), examples } } };
 }
 
@@ -77,6 +87,8 @@ function errorStatuses(route: RestRoute): ErrorResponse[] {
     "Forbidden",
     ...(route.path === partPath ? (["NotFound"] as const) : []),
     ...(route.body ? (["Conflict", "PayloadTooLarge", "UnsupportedMediaType"] as const) : []),
+    // Every route is scoped, so every route counts against its caller's limit.
+    "TooManyRequests",
     "InternalError",
     "ServiceUnavailable",
   ];

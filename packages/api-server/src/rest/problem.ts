@@ -36,6 +36,7 @@ export const problemTypes = {
   conflict: { status: 409, code: "CONFLICT", title: "Conflicts with a stored part" },
   "payload-too-large": { status: 413, code: "PAYLOAD_TOO_LARGE", title: "The request is too large" },
   "unsupported-media-type": { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", title: "The body must be JSON" },
+  "rate-limited": { status: 429, code: "TOO_MANY_REQUESTS", title: "Too many requests; retry after Retry-After seconds" },
   "internal-error": { status: 500, code: "INTERNAL_SERVER_ERROR", title: "Internal server error" },
   "issuer-unavailable": { status: 503, code: "SERVICE_UNAVAILABLE", title: "The token issuer cannot be reached" },
   "database-unavailable": { status: 503, code: "SERVICE_UNAVAILABLE", title: "The database is unavailable" },

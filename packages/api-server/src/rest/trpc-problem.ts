@@ -1,3 +1,4 @@
+import { RateLimitedError } from "@parts/rate-limit";
 import { appRouter, AuthError, errorResponseHeaders, isDatabaseUnavailable, type Context } from "@parts/router";
 import { getErrorShape, type TRPCError } from "@trpc/server";
 import { problem, type Problem, type ProblemName } from "./problem.ts";
@@ -19,6 +20,7 @@ const byCode: Partial<Record<TRPCError["code"], ProblemName>> = {
 
 function problemName(error: TRPCError, hasFieldErrors: boolean): ProblemName {
   if (error.cause instanceof AuthError) return authProblems[error.cause.code];
+  if (error.cause instanceof RateLimitedError) return "rate-limited";
   if (hasFieldErrors) return "validation-failed";
   if (isDatabaseUnavailable(error)) return "database-unavailable";
   // Anything unexpected is a 500 whose detail says no more than that (the formatter already hides the message).
