@@ -12,3 +12,4 @@ export { createPostgresRateLimitStore, rateLimitTable } from "./postgres-store.t
 export { rateLimitHeaders } from "./headers.ts";
 export { enforceRateLimit, RateLimitedError } from "./errors.ts";
 export { addressKey, sourceAddress, trustedProxiesFrom, trustedProxiesVariable, type TrustedProxies } from "./source-address.ts";
+export { createRateLimiters, throttledStoreErrorReport, type SharedLimiterOptions } from "./limiter-set.ts";
