@@ -76,6 +76,8 @@ export interface PartsServerOptions extends ContextDeps {
    * adapter: the comparison baseline in tests, and a switch should the lean path ever be in doubt.
    */
   leanPath?: boolean;
+  /** REST PATCH and DELETE without `If-Match` are answered 428 (`REQUIRE_IF_MATCH`); default false. */
+  requireIfMatch?: boolean;
   /** Proxies whose `X-Forwarded-For` names the caller's address for the per-address limit; none by default. */
   trustedProxies?: TrustedProxies;
 }
@@ -130,6 +132,7 @@ export function createPartsServer(options: PartsServerOptions) {
   const rest = createRestHandler({
     contextFor: (req) => createContext(options, requestOf(req)),
     onError: ({ error, path }) => trpcOptions.onError({ error, path }),
+    requireIfMatch: options.requireIfMatch,
   });
   const openApi = createOpenApiHandler(verifier);
   // Swagger UI on that document (docs-page/README.md); its files are read on the first request, not here.

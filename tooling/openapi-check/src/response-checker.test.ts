@@ -15,7 +15,14 @@ const document = {
           404: { $ref: "#/components/responses/NotFound" },
         },
       },
-      delete: { responses: { 204: { description: "gone", headers: { "X-Gone": { required: true, schema: { type: "string" } } } } } },
+      delete: {
+        responses: {
+          204: {
+            description: "gone",
+            headers: { "X-Gone": { required: true, schema: { type: "string", pattern: '^"[0-9]+"$' } }, "X-Wait": { schema: { type: "integer" } } },
+          },
+        },
+      },
     },
   },
   components: {
@@ -33,7 +40,7 @@ describe("response checker", () => {
   it("accepts responses the document describes", () => {
     expect(check({ method: "GET", url: "/things/1?x", status: 200, contentType: `${json}; charset=utf-8`, body: '{"id":1,"at":"2026-01-01T00:00:00Z"}' })).toEqual([]);
     expect(check({ method: "GET", url: "/things/1", status: 404, contentType: "application/problem+json", body: '{"status":404}' })).toEqual([]);
-    expect(check({ method: "DELETE", url: "/things/1", status: 204, contentType: null, body: "", headers: new Headers({ "x-gone": "1" }) })).toEqual([]);
+    expect(check({ method: "DELETE", url: "/things/1", status: 204, contentType: null, body: "", headers: new Headers({ "x-gone": '"1"', "x-wait": "2" }) })).toEqual([]);
     expect(check({ method: "PUT", url: "/things/1", status: 405, contentType: "application/problem+json", body: '{"status":405}' })).toEqual([]);
   });
 
@@ -42,6 +49,11 @@ describe("response checker", () => {
     expect(check({ method: "GET", url: "/things/1", status: 200, contentType: "text/html", body: "{}" })[0]).toMatch(/content type text\/html not documented/);
     expect(check({ method: "GET", url: "/things/1", status: 200, contentType: json, body: '{"id":"1","at":"yesterday","extra":1}' })).toHaveLength(3);
     expect(check({ method: "DELETE", url: "/things/1", status: 204, contentType: null, body: "" })[0]).toMatch(/required header X-Gone missing/);
+    const badHeaders = new Headers({ "x-gone": "1", "x-wait": "soon" });
+    expect(check({ method: "DELETE", url: "/things/1", status: 204, contentType: null, body: "", headers: badHeaders })).toEqual([
+      'DELETE /things/{id} 204: header X-Gone "1" does not match its schema',
+      'DELETE /things/{id} 204: header X-Wait "soon" does not match its schema',
+    ]);
     expect(check({ method: "GET", url: "/nothing", status: 404, contentType: json, body: "{}" }).length).toBe(2);
     expect(check({ method: "PUT", url: "/things/1", status: 200, contentType: "application/problem+json", body: '{"status":200}' })[0]).toMatch(/expected 405/);
   });

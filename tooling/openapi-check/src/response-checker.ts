@@ -21,7 +21,8 @@ const templateRegex = (template: string) => new RegExp(`^${template.replace(/[.*
 
 /**
  * Checks live responses against an OpenAPI 3.1 document: the status is documented for the operation, the
- * content type is one the response lists (none when it lists none), required headers are there, and the body
+ * content type is one the response lists (none when it lists none), required headers are there, every documented
+ * header sent matches its schema (an ETag's pattern, an integer Retry-After), and the body
  * validates against the listed schema (ajv, JSON Schema 2020-12, formats checked). A request whose path or method
  * the document does not describe must be answered with the document's `Problem` schema. Returns the
  * violations, empty when the response matches.
@@ -46,6 +47,12 @@ export function createResponseChecker(document: Json, options: { problemSchema?:
     const target = pointer.split("/").slice(1).reduce<unknown>((node, key) => (node as Json)[key.replace(/~1/g, "/").replace(/~0/g, "~")], document);
     return { value: target as Json, pointer };
   };
+
+  /** A header's text against its schema: an integer schema takes decimal digits, anything else the text itself. */
+  function headerValid(schema: Json, value: string): boolean {
+    const typed = schema.type === "integer" && /^[0-9]{1,15}$/.test(value) ? Number(value) : value;
+    return ajv.validate(schema, typed);
+  }
 
   function bodyErrors(pointer: string, body: string): string[] {
     let parsed: unknown;
@@ -82,7 +89,12 @@ export function createResponseChecker(document: Json, options: { problemSchema?:
     const base = responsePointer ?? `/paths/${escapePointer(found.template)}/${method}/responses/${response.status}`;
     const errors: string[] = [];
     for (const [name, header] of Object.entries((definition.headers ?? {}) as Record<string, Json>)) {
-      if (header.required === true && !response.headers?.has(name)) errors.push(`${where}: required header ${name} missing`);
+      const value = response.headers?.get(name);
+      if (value === null || value === undefined) {
+        if (header.required === true) errors.push(`${where}: required header ${name} missing`);
+      } else if (header.schema !== undefined && !headerValid(header.schema as Json, value)) {
+        errors.push(`${where}: header ${name} ${JSON.stringify(value.slice(0, 100))} does not match its schema`);
+      }
     }
     const content = definition.content as Record<string, Json> | undefined;
     const isHead = method === "head";

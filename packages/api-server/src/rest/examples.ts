@@ -1,4 +1,5 @@
 import type { Part } from "@parts/router";
+import { ifMatchRequiredDetail } from "./preconditions.ts";
 import { problem, type Problem, type ProblemName } from "./problem.ts";
 
 /** Examples shown in the OpenAPI document; the tests parse each with the schema it illustrates. */
@@ -8,6 +9,7 @@ export const examplePart: Part = {
   modelNumber: "M-7",
   name: "Hex bolt M8x40",
   description: "Zinc-plated steel, DIN 933",
+  version: 1,
   createdAt: "2026-01-15T09:30:00.000Z",
   updatedAt: "2026-01-15T09:30:00.000Z",
 };
@@ -33,6 +35,8 @@ export const exampleProblems: Record<ProblemName, Problem> = {
   "no-such-route": problem("no-such-route", "no route /api/part; the routes are described at /openapi.json"),
   "method-not-allowed": problem("method-not-allowed", "PUT is not allowed here; allowed: GET, PATCH, DELETE, HEAD, OPTIONS"),
   conflict: problem("conflict", "a part with this partNumber already exists"),
+  "precondition-failed": problem("precondition-failed", "the part is at version 4, not 3; read it again and retry"),
+  "precondition-required": problem("precondition-required", ifMatchRequiredDetail),
   "payload-too-large": problem("payload-too-large", "the body exceeds 1048576 bytes"),
   "unsupported-media-type": problem("unsupported-media-type", "send the body as application/json"),
   "rate-limited": problem("rate-limited", 'rate limit "read" exceeded; retry after 42 s'),

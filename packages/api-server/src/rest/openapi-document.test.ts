@@ -41,8 +41,8 @@ describe("the OpenAPI document", () => {
     expect(statuses("/api/parts", "get")).toEqual([200, 400, 401, 403, 429, 500, 503]);
     expect(statuses("/api/parts", "post")).toEqual([201, 400, 401, 403, 409, 413, 415, 429, 500, 503]);
     expect(statuses("/api/parts/{id}", "get")).toEqual([200, 400, 401, 403, 404, 429, 500, 503]);
-    expect(statuses("/api/parts/{id}", "patch")).toEqual([200, 400, 401, 403, 404, 409, 413, 415, 429, 500, 503]);
-    expect(statuses("/api/parts/{id}", "delete")).toEqual([204, 400, 401, 403, 404, 429, 500, 503]);
+    expect(statuses("/api/parts/{id}", "patch")).toEqual([200, 400, 401, 403, 404, 409, 412, 413, 415, 428, 429, 500, 503]);
+    expect(statuses("/api/parts/{id}", "delete")).toEqual([204, 400, 401, 403, 404, 412, 428, 429, 500, 503]);
   });
 
   it("takes Part and PartPage from the router's schemas, with integer ids and strict objects", () => {

@@ -2,6 +2,7 @@ import { CreatePartInput, ListPartsInput, ListPartsOutput, Part, PartIdInput, pr
 import { z } from "zod";
 import { examplePage, examplePart, exampleNewPart, examplePatch, exampleProblems } from "./examples.ts";
 import { listParameters } from "./parameters.ts";
+import { entityTagPattern } from "./preconditions.ts";
 import { Problem, problemContentType, problemTypes, problemTypeUri, type ProblemName } from "./problem.ts";
 import { allowedMethods, partPath, partsPath, restRoutes, type RestRoute, type RoutePath } from "./routes.ts";
 
@@ -47,9 +48,14 @@ const errorResponses = {
   Forbidden: { status: 403, description: "The access token lacks the operation's scope" },
   NotFound: { status: 404, description: "No part with this id" },
   Conflict: { status: 409, description: "The part number is taken (compared without case, width and repeated spaces)" },
+  PreconditionFailed: {
+    status: 412,
+    description: "If-Match names another version of the part (or is not `*` or one entity tag): nothing was changed; read the part again",
+  },
   PayloadTooLarge: { status: 413, description: "The body is over 1 MiB" },
   UnsupportedMediaType: { status: 415, description: "The body is not sent as JSON" },
   TooManyRequests: { status: 429, description: "The caller is over a rate limit (when the server has limits configured); retry after Retry-After seconds" },
+  PreconditionRequired: { status: 428, description: "The server requires If-Match on changes (REQUIRE_IF_MATCH) and none was sent" },
   InternalError: { status: 500, description: "An unexpected failure; the details are in the server's log only" },
   ServiceUnavailable: { status: 503, description: "The token issuer's keys or the database cannot be reached now; retry later" },
 } as const;
@@ -87,6 +93,7 @@ function errorStatuses(route: RestRoute): ErrorResponse[] {
     "Forbidden",
     ...(route.path === partPath ? (["NotFound"] as const) : []),
     ...(route.body ? (["Conflict", "PayloadTooLarge", "UnsupportedMediaType"] as const) : []),
+    ...(route.conditional ? (["PreconditionFailed", "PreconditionRequired"] as const) : []),
     // Every route is scoped, so every route counts against its caller's limit.
     "TooManyRequests",
     "InternalError",
@@ -94,23 +101,31 @@ function errorStatuses(route: RestRoute): ErrorResponse[] {
   ];
 }
 
+const etagHeader = {
+  ETag: {
+    description: 'The part\'s strong entity tag, `"<id>-<version>"`: send it back in `If-Match` to change the part only at this version',
+    required: true,
+    schema: { type: "string", pattern: entityTagPattern, example: '"42-1"' },
+  },
+};
+
 function successResponse(route: RestRoute, withBody: boolean): Json {
   if (route.success === 204) return { description: "Deleted" };
   const example = route.returns === "PartPage" ? examplePage : examplePart;
+  const location = { Location: { description: "The new part's URL", required: true, schema: { type: "string", example: `${partsPath}/42` } } };
   const headers =
-    route.success === 201
-      ? { Location: { description: "The new part's URL", required: true, schema: { type: "string", example: `${partsPath}/42` } } }
-      : route.returns === "PartPage"
-        ? { Link: { description: 'The next page, `<…>; rel="next"`, when `nextCursor` is not null', schema: { type: "string" } } }
-        : undefined;
+    route.returns === "PartPage"
+      ? { Link: { description: 'The next page, `<…>; rel="next"`, when `nextCursor` is not null', schema: { type: "string" } } }
+      : { ...(route.success === 201 ? location : {}), ...etagHeader };
   return {
     description: route.success === 201 ? "Created" : "OK",
-    ...(headers ? { headers } : {}),
+    headers,
     ...(withBody ? { content: { "application/json": { schema: schemaRef(route.returns!), example } } } : {}),
   };
 }
 
 function parameters(route: RestRoute): Json[] {
+  if (route.conditional) return [componentRef("parameters", "PartId"), componentRef("parameters", "IfMatch")];
   if (route.path === partPath) return [componentRef("parameters", "PartId")];
   if (route.procedure !== "parts.list") return [];
   return listParameters.map((name) => ({
@@ -180,7 +195,7 @@ function paths(): Json {
 export function createOpenApiDocument() {
   const schemas = {
     ...componentSchemas({ Part, PartPage: ListPartsOutput, Problem }, "output"),
-    ...componentSchemas({ NewPart: CreatePartInput, PartPatch: UpdatePartInput.omit({ id: true }) }, "input"),
+    ...componentSchemas({ NewPart: CreatePartInput, PartPatch: UpdatePartInput.omit({ id: true, expectedVersion: true }) }, "input"),
   };
   schemas.Problem!.description = `RFC 9457 problem details. \`type\` is one of: ${Object.keys(problemTypes)
     .map((name) => `\`${problemTypeUri(name as ProblemName)}\``)
@@ -202,6 +217,14 @@ export function createOpenApiDocument() {
       responses,
       parameters: {
         PartId: { name: "id", in: "path", required: true, description: "The part's id", schema: parameterSchema(PartIdInput.shape.id) },
+        IfMatch: {
+          name: "If-Match",
+          in: "header",
+          required: false,
+          description:
+            "The part's `ETag` (change it only at that version, else 412) or `*` (any version). Only `*` or one strong entity tag is accepted; anything else is answered 412. Required when the server sets REQUIRE_IF_MATCH (else 428).",
+          schema: { type: "string", example: '"42-1"' },
+        },
       },
     },
   };

@@ -3,6 +3,7 @@ import { appRouter, createCallerFactory, enforceRequestBudget, type Context } fr
 import { getTRPCErrorFromUnknown, type TRPCError } from "@trpc/server";
 import { readJsonBody } from "./body.ts";
 import { partIdFromPath, type FieldErrors } from "./parameters.ts";
+import { entityTag, ifMatchRequiredDetail, parseIfMatch, type VersionedPart } from "./preconditions.ts";
 import { problem, sendProblem } from "./problem.ts";
 import { allowedMethods, partPath, partsPath, routesAt, type RestRoute, type RoutePath } from "./routes.ts";
 import { problemFromTrpcError } from "./trpc-problem.ts";
@@ -19,6 +20,8 @@ export interface RestHandlerOptions {
   contextFor(req: IncomingMessage): Context;
   /** Told of every failed call, as tRPC's `onError` is. */
   onError(failure: { error: TRPCError; path: string }): void;
+  /** PATCH and DELETE without `If-Match` are answered 428 (`REQUIRE_IF_MATCH`); default false. */
+  requireIfMatch?: boolean;
 }
 
 const createCaller = createCallerFactory(appRouter);
@@ -59,7 +62,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 function successHeaders(route: RestRoute, query: URLSearchParams, result: unknown): Record<string, string> {
-  if (route.success === 201) return { location: `${partsPath}/${(result as { id: number }).id}` };
+  if (route.returns === "Part") {
+    const part = result as VersionedPart;
+    return { etag: entityTag(part), ...(route.success === 201 ? { location: `${partsPath}/${part.id}` } : {}) };
+  }
   const nextCursor = route.returns === "PartPage" ? (result as { nextCursor: string | null }).nextCursor : null;
   return nextCursor === null ? {} : { link: nextLink(query, nextCursor) };
 }
@@ -80,7 +86,14 @@ export function createRestHandler(options: RestHandlerOptions) {
     }
     const unknownQuery = unknownQueryErrors(route, query);
     if (unknownQuery) return sendProblem(res, validationProblem(unknownQuery));
-    const input = route.input({ id, query, body });
+    let expectedVersion: number | undefined;
+    if (route.conditional) {
+      const ifMatch = parseIfMatch(req.headers["if-match"], id!);
+      if (ifMatch.kind === "unmatchable") return sendProblem(res, problem("precondition-failed", ifMatch.reason));
+      if (ifMatch.kind === "absent" && options.requireIfMatch) return sendProblem(res, problem("precondition-required", ifMatchRequiredDetail));
+      if (ifMatch.kind === "version") expectedVersion = ifMatch.expectedVersion;
+    }
+    const input = route.input({ id, query, body, expectedVersion });
     if (!input.ok) return sendProblem(res, validationProblem(input.errors));
 
     let ctx: Context | undefined;

@@ -10,6 +10,8 @@ export interface RouteRequest {
   id: number | undefined;
   query: URLSearchParams;
   body: unknown;
+  /** The version `If-Match` names (`preconditions.ts`); undefined without a condition or with `*`. */
+  expectedVersion: number | undefined;
 }
 
 export const partsPath = "/api/parts";
@@ -30,6 +32,8 @@ export interface RestRoute {
   success: 200 | 201 | 204;
   /** The success body's component schema (none for 204). */
   returns?: "Part" | "PartPage";
+  /** Takes `If-Match` (as the procedure's `expectedVersion`): answers 412 on a mismatch, 428 when required and absent. */
+  conditional?: true;
   /** The request body's component schema and the media types it may come as. */
   body?: { schema: "NewPart" | "PartPatch"; mediaTypes: readonly string[] };
   /** The procedure's input, or the fields that cannot become one. */
@@ -42,15 +46,19 @@ const fieldError = (errors: FieldErrors): Converted<unknown> => ({ ok: false, er
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** `expectedVersion` only when `If-Match` names one: the procedure's input has no key for "no condition". */
+const condition = (expectedVersion: number | undefined) => (expectedVersion === undefined ? {} : { expectedVersion });
+
 /**
- * A merge patch for the part the path names. `id` belongs to the path: in the body it is refused (taking either
- * would silently ignore the other). A body that is not an object goes to the procedure as it is, whose schema
- * refuses it.
+ * A merge patch for the part the path names. `id` belongs to the path and `expectedVersion` to `If-Match`: in the
+ * body they are refused (taking either would silently ignore the other). A body that is not an object goes to the
+ * procedure as it is, whose schema refuses it.
  */
-function patchInput({ id, body }: RouteRequest): Converted<unknown> {
+function patchInput({ id, body, expectedVersion }: RouteRequest): Converted<unknown> {
   if (!isPlainObject(body)) return ok(body);
   if (Object.hasOwn(body, "id")) return fieldError({ id: ["is taken from the path; leave it out of the body"] });
-  return ok({ ...body, id });
+  if (Object.hasOwn(body, "expectedVersion")) return fieldError({ expectedVersion: ["is taken from If-Match; leave it out of the body"] });
+  return ok({ ...body, id, ...condition(expectedVersion) });
 }
 
 const jsonBody = ["application/json"] as const;
@@ -105,6 +113,7 @@ export const restRoutes: readonly RestRoute[] = [
     summary: "Change some fields of a part (JSON merge patch: absent fields stay, null clears the description)",
     success: 200,
     returns: "Part",
+    conditional: true,
     body: { schema: "PartPatch", mediaTypes: mergePatchBody },
     input: patchInput,
     call: (caller, input) => caller.parts.update(input as Inputs["update"]),
@@ -117,7 +126,8 @@ export const restRoutes: readonly RestRoute[] = [
     operationId: "deletePart",
     summary: "Delete a part",
     success: 204,
-    input: ({ id }) => ok({ id }),
+    conditional: true,
+    input: ({ id, expectedVersion }) => ok({ id, ...condition(expectedVersion) }),
     call: (caller, input) => caller.parts.delete(input as Inputs["delete"]),
   },
 ];

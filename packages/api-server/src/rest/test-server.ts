@@ -81,6 +81,7 @@ export async function startRestTestServer(
     parts?: (stored: PartsRepository) => PartsRepository;
     verifier?: (issuer: FakeIssuer) => TokenVerifier;
     loadShedder?: PartsServerOptions["loadShedder"];
+    requireIfMatch?: boolean;
   } = {},
 ): Promise<RestTestServer> {
   const issuer = await startFakeIssuer();
@@ -100,6 +101,7 @@ export async function startRestTestServer(
     parts: options.parts?.(stored) ?? stored,
     logger: createLogger("info", sink),
     loadShedder: options.loadShedder,
+    requireIfMatch: options.requireIfMatch,
   });
   const base = await app.listen(0, "127.0.0.1");
   const writeToken = await issuer.sign({ client_id: "writer", sub: "writer" });

@@ -1,5 +1,5 @@
 import { RateLimitedError } from "@parts/rate-limit";
-import { appRouter, AuthError, errorResponseHeaders, isDatabaseUnavailable, type Context } from "@parts/router";
+import { appRouter, AuthError, errorResponseHeaders, isDatabaseUnavailable, isVersionConflict, type Context } from "@parts/router";
 import { getErrorShape, type TRPCError } from "@trpc/server";
 import { problem, type Problem, type ProblemName } from "./problem.ts";
 
@@ -23,6 +23,8 @@ function problemName(error: TRPCError, hasFieldErrors: boolean): ProblemName {
   if (error.cause instanceof RateLimitedError) return "rate-limited";
   if (hasFieldErrors) return "validation-failed";
   if (isDatabaseUnavailable(error)) return "database-unavailable";
+  // The version If-Match named is no longer the part's: HTTP's answer is 412, not tRPC's 409.
+  if (isVersionConflict(error)) return "precondition-failed";
   // Anything unexpected is a 500 whose detail says no more than that (the formatter already hides the message).
   return byCode[error.code] ?? "internal-error";
 }
