@@ -23,15 +23,15 @@ const pool = new pg.Pool({
 });
 pool.on("error", () => {});
 
-const columns = `"id", "part_number", "model_number", "name", "description", "created_at", "updated_at"`;
+const columns = `"id", "part_number", "model_number", "name", "description", "version", "created_at", "updated_at"`;
 // The repository's partsInsertLock (packages/db/src/postgres/locks.ts): "part" and 2.
 const insertLock = "1885434484, 2";
 const statements = {
   byId: `select ${columns} from "parts" where "parts"."id" = $1`,
   page: `select ${columns} from "parts" where "parts"."id" > $1 order by "parts"."id" limit $2`,
   insert:
-    `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "created_at", "updated_at") ` +
-    `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, now(), now() from pg_advisory_xact_lock(${insertLock}) ` +
+    `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "version", "created_at", "updated_at") ` +
+    `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, 1, now(), now() from pg_advisory_xact_lock(${insertLock}) ` +
     `returning ${columns}`,
 };
 
@@ -41,13 +41,14 @@ const uniqueViolation = "23505";
 const timestamptz = 1184;
 const types = { getTypeParser: (oid: number, format?: string) => (oid === timestamptz ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) };
 
-type Values = [number, string, string, string, string | null, string, string];
-const toRow = ([id, partNumber, modelNumber, name, description, createdAt, updatedAt]: Values): Row => ({
+type Values = [number, string, string, string, string | null, number, string, string];
+const toRow = ([id, partNumber, modelNumber, name, description, version, createdAt, updatedAt]: Values): Row => ({
   id,
   partNumber,
   modelNumber,
   name,
   description,
+  version,
   createdAt: new Date(createdAt).toISOString(),
   updatedAt: new Date(updatedAt).toISOString(),
 });

@@ -11,7 +11,7 @@ import { serveFloor, type Row } from "./floor-http.ts";
 const handle = openDatabase(process.env.DATABASE_FILE ?? "./floor.db");
 const { sqlite } = handle;
 const columns =
-  "id, part_number as partNumber, model_number as modelNumber, name, description, created_at as createdAt, updated_at as updatedAt";
+  "id, part_number as partNumber, model_number as modelNumber, name, description, version, created_at as createdAt, updated_at as updatedAt";
 const byId = sqlite.prepare(`select ${columns} from parts where id = ?`);
 // As the repository: the first page without a condition, later ones after an id.
 const firstPage = sqlite.prepare(`select ${columns} from parts order by id limit ?`);

@@ -25,7 +25,7 @@ import type { SearchBenchResult } from "./search.ts";
 if (process.argv.includes("--soak")) await (await import("./soak.ts")).runSoak();
 
 const quick = process.argv.includes("--quick");
-// `--only=byId,create,fresh,verify,client,search`: a subset while working on one target; results go to results/only.*.
+// `--only=byId,create,fresh,verify,client,search,balanced`: a subset while working on one target; results/only[-postgres].*.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const engineName: EngineName = process.argv.includes("--db=postgres") ? "postgres" : "sqlite";
 // The micro-benchmarks do not touch the parts database: a PostgreSQL run leaves them to the SQLite run.
@@ -68,7 +68,8 @@ async function load(name: string, kind: RequestKind, target: ServerTarget, extra
   const result = { ...summary, serverRssPeakMb: peakMb, serverRssEndMb: Math.max(...samples.map((sample) => sample.lastMb)), serverRssPeaksMb: samples.map((sample) => sample.peakMb) };
   if (result.errors > 0) failures.push(`${name}: ${result.errors} errors (${result.non2xx} non-2xx)`);
   if (result.total === 0) failures.push(`${name}: no responses`);
-  const cpu = `CPU server ${pct(result.cpu.server)}, wrk ${pct(result.cpu.generator)}${result.cpu.database === undefined ? "" : `, postgres ${pct(result.cpu.database)}`}`;
+  const database = result.cpu.database === undefined ? "" : `, postgres ${pct(result.cpu.database)}`;
+  const cpu = `CPU (waiting for one) server ${pct(result.cpu.server)} (${pct(result.waiting.server)}), wrk ${pct(result.cpu.generator)} (${pct(result.waiting.generator)})${database}`;
   log(`${name}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${peakMb.toFixed(0)} MB, ${cpu}`);
   return result;
 }

@@ -127,6 +127,21 @@ export function childPids(pid: number): number[] {
     .filter((candidate) => statFields(candidate)?.[1] === String(pid));
 }
 
+/**
+ * Seconds a process's threads spent runnable but waiting for a CPU (the second field of
+ * /proc/<pid>/task/<tid>/schedstat): time the scheduler gave to other processes while this one had work.
+ */
+export function runQueueSeconds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
+      return sum + Number(fields[1]) / 1e9;
+    }, 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Pins `pid` and all its threads and running children to `core` (children forked later inherit it). */
 export function pinProcessTree(pid: number, core: number): void {
   if (!hasTaskset) return;

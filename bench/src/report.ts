@@ -56,19 +56,25 @@ function cpuRatio(report: RunReport, name: string): number | undefined {
 }
 
 /**
- * A "server ≥ min x floor" target. Met only when both the throughput ratio and the CPU-time ratio reach it: on
- * a shared machine other processes on the server core slow the floor more than the server (the floor waits for
- * the scheduler more often per unit of work), which raises the throughput ratio; CPU time per request is not
- * moved by that.
+ * A "server ≥ min x floor" target, judged on the throughput ratio and, where the server was busy on CPU for more
+ * than half of its median round, also on the CPU-time ratio. On a shared machine other processes slow the floor
+ * more than the server (the faster floor waits for the scheduler more often per unit of work), which raises the
+ * throughput ratio; CPU time per request is not moved by that. Where the server mostly waits (commits), CPU time
+ * is not what limits either side and the throughput ratio alone stands.
  */
 function atLeastFloor(report: RunReport, name: string, min: number, note = ""): Target {
   const [throughput, cpu] = [report.ratios[name], cpuRatio(report, name)];
+  const cpuBound = (report.server[name]?.cpu.server ?? 0) > 0.5;
   return {
     target: `${name} ≥ ${min}x floor${note}`,
-    measured: throughput === undefined || cpu === undefined ? "not run" : `${x(throughput)} req/s, ${x(cpu)} CPU µs per request`,
-    met: throughput !== undefined && cpu !== undefined && Math.min(throughput, cpu) >= min,
+    measured:
+      throughput === undefined || cpu === undefined
+        ? "not run"
+        : `${x(throughput)} req/s, ${x(cpu)} CPU µs per request${cpuBound ? "" : " (server mostly waiting: req/s decides)"}`,
+    met: throughput !== undefined && cpu !== undefined && throughput >= min && (!cpuBound || cpu >= min),
   };
 }
+
 const x = (value: number) => `${value.toFixed(2)}x`;
 
 /** Highest RSS of any API process under load, the balanced runs included. */
@@ -181,12 +187,13 @@ const generatorPerRequest = (r: ScenarioResult | undefined) => (r === undefined 
 /**
  * Who was busy in each scenario's median round. The load generator must outrun the floor: a floor run shows the
  * floor near 100% of its core, or wrk well below 100% of its own, and wrk's CPU µs per request below the floor's.
- * When neither is near 100%, the machine's other users held both back for part of the round (both sides of a
- * round alternate, so both pay); CPU µs per request do not depend on that share.
+ * "waiting" is the time a process had work but waited for a CPU: when neither is near 100% busy, it says whether
+ * the machine's other users held back the floor (its core) or wrk (the load core). CPU µs per request do not
+ * depend on that share.
  */
 function busyReport(report: RunReport): string[] {
   const postgres = report.engine.name === "postgres";
-  const side = ["CPU", "µs/req", "wrk CPU", "wrk µs/req", ...(postgres ? ["PostgreSQL CPU"] : [])];
+  const side = ["CPU / waiting", "µs/req", "wrk CPU / waiting", "wrk µs/req", ...(postgres ? ["PostgreSQL CPU"] : [])];
   const lines = [
     "### CPU during the median round (share of one core; servers on core 0, wrk" + (postgres ? " and PostgreSQL" : "") + " on core 1)",
     "",
@@ -196,9 +203,9 @@ function busyReport(report: RunReport): string[] {
   for (const [name, s] of Object.entries(report.server)) {
     const f = name === fresh ? undefined : report.floor[name];
     const figures = (r: ScenarioResult | undefined) => [
-      pct(r?.cpu.server),
+      r === undefined ? "–" : `${pct(r.cpu.server)} / ${pct(r.waiting.server)}`,
       n0(cpuPerRequest(r)),
-      pct(r?.cpu.generator),
+      r === undefined ? "–" : `${pct(r.cpu.generator)} / ${pct(r.waiting.generator)}`,
       n0(generatorPerRequest(r)),
       ...(postgres ? [pct(r?.cpu.database)] : []),
     ];
