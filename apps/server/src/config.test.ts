@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       DATABASE_FILE: "./data/parts.db",
       AUDIENCE: "api://parts",
       ACCEPT_UNTYPED_TOKENS: false,
+      REQUIRE_IF_MATCH: false,
       LOG_LEVEL: "info",
       JWKS_COOLDOWN_MS: 30_000,
       HEADERS_TIMEOUT_MS: 10_000,
@@ -147,6 +148,8 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["MAX_EVENT_LOOP_DELAY_MS", "5", timer(10)],
   ["MAX_HEAP_USED_MB", "", empty],
   ["MAX_HEAP_USED_MB", "8", "must be an integer from 16 to 1048576"],
+  ["REQUIRE_IF_MATCH", "", empty],
+  ["REQUIRE_IF_MATCH", "on", "must be one of true, false, 1, 0"],
   ["SHUTDOWN_GRACE_MS", "", empty],
   ["SHUTDOWN_GRACE_MS", "soon", timer(0)],
 ];

@@ -70,6 +70,8 @@ export const ServerConfig = z
     MAX_EVENT_LOOP_DELAY_MS: integer(10, maxTimerMs).default(500),
     /** New API requests get 503 while the V8 heap in use exceeds this; default 80% of the heap limit. */
     MAX_HEAP_USED_MB: integer(16, 1_048_576).optional(),
+    /** REST PATCH and DELETE must carry If-Match (the part's ETag, or *), else 428: no change without a precondition. */
+    REQUIRE_IF_MATCH: booleanText().default(false),
     /** How long in-flight requests may take to finish after SIGTERM. */
     SHUTDOWN_GRACE_MS: integer(0, maxTimerMs).default(10_000),
   })

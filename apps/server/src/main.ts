@@ -93,6 +93,7 @@ const app = createPartsServer({
   }),
   headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
   requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  requireIfMatch: config.REQUIRE_IF_MATCH,
 });
 const url = await app.listen(config.PORT, config.HOST);
 logger.info({ url, issuer: config.ISSUER, audience: config.AUDIENCE }, "parts server listening");
