@@ -18,6 +18,7 @@ import { createDocsHandler, isDocsPath } from "./docs-page/docs-handler.ts";
 import type { Logger } from "./logger.ts";
 import { createLeanTrpcHandler } from "./lean-trpc/lean-trpc-handler.ts";
 import type { LoadShedder } from "./load-shedder.ts";
+import type { ApiMetrics } from "./metrics/api-metrics.ts";
 import { createOpenApiHandler, isOpenApiPath } from "./rest/openapi-route.ts";
 import { problem, sendProblem } from "./rest/problem.ts";
 import { createRestHandler, isRestPath } from "./rest/rest-handler.ts";
@@ -80,6 +81,8 @@ export interface PartsServerOptions extends ContextDeps {
   requireIfMatch?: boolean;
   /** Proxies whose `X-Forwarded-For` names the caller's address for the per-address limit; none by default. */
   trustedProxies?: TrustedProxies;
+  /** Counts requests, authentication outcomes and repository calls (`createApiMetrics`); none when absent. */
+  metrics?: Pick<ApiMetrics, "requests" | "auth" | "database" | "issuerKeys">;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -92,7 +95,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * The standalone adapter was chosen over fastify: no extra dependencies, and fewer layers per request.
  */
 export function createPartsServer(options: PartsServerOptions) {
-  const { logger, database, verifier, loadShedder } = options;
+  const { logger, database, verifier, loadShedder, metrics } = options;
   const facts = new WeakMap<IncomingMessage, RequestFacts>();
   /** What a request's context reads; the source address is a getter, computed only when a limit needs it. */
   const requestOf = (req: IncomingMessage) => ({
@@ -103,6 +106,12 @@ export function createPartsServer(options: PartsServerOptions) {
     },
   });
   let stopping = false;
+  metrics?.issuerKeys.watchVerifier(verifier);
+  const deps = metrics ? { ...options, parts: metrics.database.timedRepository(options.parts) } : options;
+  const contextFor = (req: IncomingMessage) => {
+    const context = createContext(deps, requestOf(req));
+    return metrics ? metrics.auth.observe(context) : context;
+  };
 
   const trpcOptions = {
     router: appRouter,
@@ -111,12 +120,13 @@ export function createPartsServer(options: PartsServerOptions) {
     maxBatchSize: maxBatchCalls,
     // The request's budget is checked before the context exists, so an over-budget batch runs no procedure.
     createContext: (req: IncomingMessage, calls: readonly PendingCall[]) => {
-      const context = () => createContext(options, requestOf(req));
+      const context = () => contextFor(req);
       const budget = enforceRequestBudget(calls);
       return budget ? budget.then(context) : context();
     },
     responseHeaders: errorResponseHeaders,
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+      metrics?.auth.callFailed(error);
       if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },
   };
@@ -130,7 +140,7 @@ export function createPartsServer(options: PartsServerOptions) {
 
   // REST over the same procedures and context (rest/README.md); the document describing it at /openapi.json.
   const rest = createRestHandler({
-    contextFor: (req) => createContext(options, requestOf(req)),
+    contextFor,
     onError: ({ error, path }) => trpcOptions.onError({ error, path }),
     requireIfMatch: options.requireIfMatch,
   });
@@ -176,6 +186,13 @@ export function createPartsServer(options: PartsServerOptions) {
     facts.set(req, requestFacts);
     res.setHeader("x-request-id", requestId);
     for (const [name, value] of commonHeaders) res.setHeader(name, value);
+    if (metrics) {
+      metrics.requests.started();
+      res.once("close", () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.requests.finished(req.url ?? "/", req.method, res.writableFinished ? res.statusCode : "aborted", seconds);
+      });
+    }
     res.once("finish", () => {
       const path = (req.url ?? "").split("?")[0]!;
       const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;

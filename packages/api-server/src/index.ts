@@ -12,3 +12,4 @@ export { createLoadShedder, defaultMaxHeapUsedBytes, type LoadShedder, type Load
 export { createLogger, type Logger } from "./logger.ts";
 export { docsPath } from "./docs-page/docs-handler.ts";
 export { bundledFolderName as swaggerUiBundledFolderName, copySwaggerUiFiles } from "./docs-page/swagger-ui-files.ts";
+export { createApiMetrics, type ApiMetrics } from "./metrics/api-metrics.ts";
