@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { createPartsRepository, openDatabase, type DatabaseHandle } from "@parts/db";
 import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { parseScrape, sampleTotal, type PromMetrics } from "@parts/metrics/scrape";
+import { createRateLimiter } from "@parts/rate-limit";
 import { createTokenVerifier } from "@parts/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPartsServer, type PartsServer } from "../http-server.ts";
@@ -123,5 +124,30 @@ describe("API server metrics", () => {
 
   it("serves no /metrics on the API's own port", async () => {
     expect(await send("/metrics", { token: null })).toBe(404);
+  });
+
+  it("counts calls refused by a rate limit by policy, and their 429s", async () => {
+    const limited = createApiMetrics();
+    const ownDatabase = openDatabase(join(dir, "limited.db"));
+    const server = createPartsServer({
+      database: ownDatabase,
+      verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience }),
+      parts: createPartsRepository(ownDatabase.db),
+      logger: createLogger("silent"),
+      rateLimits: { read: createRateLimiter({ name: "read", spec: { points: 1, windowSeconds: 60, burst: 0 } }) },
+      metrics: limited,
+    });
+    const url = `${await server.listen(0, "127.0.0.1")}/api/parts`;
+    try {
+      const token = await issuer.sign({ client_id: "limited", sub: "limited", scope: "parts:read" });
+      const read = () => fetch(url, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
+      expect(await read()).toBe(200);
+      expect(await read()).toBe(429);
+      const scraped = await parseScrape(await limited.registry.metrics());
+      expect(sampleTotal(scraped, "parts_api_rate_limited_total", { policy: "read" })).toBe(1);
+      expect(sampleTotal(scraped, "parts_api_requests_total", { route: "/api/parts", status: "429" })).toBe(1);
+    } finally {
+      await server.close(1000);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { fastCounter, type Registry } from "@parts/metrics";
+import { RateLimitedError } from "@parts/rate-limit";
 import { AuthError, type Context } from "@parts/router";
 import type { TRPCError } from "@trpc/server";
 
@@ -40,8 +41,12 @@ function invalidTokenCause(description: string): string {
   return "other";
 }
 
-/** [outcome, cause] of a failed authentication; `cause` is empty except for invalid tokens. */
+/**
+ * [outcome, cause] of a failed authentication; `cause` is empty except for invalid tokens. The per-address limit
+ * on signature checks refuses before the token is checked: `rate_limited`.
+ */
 export function authFailureLabels(error: unknown): [string, string] {
+  if (error instanceof RateLimitedError) return ["rate_limited", ""];
   if (!(error instanceof AuthError)) return ["error", ""];
   return [outcomeOf[error.code], error.code === "invalid_token" ? invalidTokenCause(error.description) : ""];
 }
@@ -58,6 +63,11 @@ export function createAuthMetrics(registry: Registry) {
   });
   const ok = outcomes("ok");
   const insufficientScope = outcomes("insufficient_scope");
+  const rateLimited = fastCounter(registry, {
+    name: "parts_api_rate_limited_total",
+    help: "Calls refused by a rate limit (429), by policy: read, write, address (unauthenticated, per source address).",
+    labelNames: ["policy"],
+  });
 
   async function counted<T>(authentication: Promise<T>): Promise<T> {
     try {
@@ -79,9 +89,14 @@ export function createAuthMetrics(registry: Registry) {
       context.authenticate = () => (result ??= counted(authenticate()));
       return context;
     },
-    /** Told of every failed procedure call: the scope check is the one auth failure decided after authentication. */
+    /**
+     * Told of every failed procedure call: the scope check is the one auth failure decided after authentication,
+     * and rate limits refuse calls (each call of a batch counts).
+     */
     callFailed(error: TRPCError): void {
-      if (error.cause instanceof AuthError && error.cause.code === "insufficient_scope") insufficientScope.inc();
+      const cause = error.cause;
+      if (cause instanceof AuthError && cause.code === "insufficient_scope") insufficientScope.inc();
+      else if (cause instanceof RateLimitedError) rateLimited(cause.decision.policy).inc();
     },
   };
 }
