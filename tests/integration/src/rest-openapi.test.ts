@@ -3,17 +3,13 @@
  * real server (apps/server) serves /api/parts and /openapi.json. The document validates and lints clean as the
  * process serves it, its token URL is the issuer's, and every REST answer here is checked against it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createResponseChecker, lintDocument, validateDocument, type ResponseChecker } from "@parts/openapi-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type Json } from "./harness/http.ts";
-import { fetchToken, freePort, openIssuerAdmin, startIssuerProcess, type IssuerProcess } from "./harness/issuer-process.ts";
+import { startRestStack, type RestStack } from "./harness/rest-stack.ts";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
 
-let dir: string;
-let issuer: IssuerProcess;
+let stack: RestStack;
 let server: ServerProcess;
 let writeToken: string;
 let readToken: string;
@@ -21,31 +17,25 @@ let document: Json;
 let check: ResponseChecker;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parts-it-rest-"));
-  const issuerDb = join(dir, "issuer.db");
-  issuer = await startIssuerProcess({ port: await freePort(), databaseFile: issuerDb });
-  const admin = await openIssuerAdmin({ databaseFile: issuerDb, accessTokenTtl: 600 });
-  const writer = await admin.clients.create({ name: "rest writer", scope: "parts:read parts:write" });
-  const reader = await admin.clients.create({ name: "rest reader", scope: "parts:read" });
-  admin.close();
-  server = await startServer({ issuer: issuer.url });
-  writeToken = await fetchToken(issuer.url, writer, "parts:read parts:write");
-  readToken = await fetchToken(issuer.url, reader, "parts:read");
+  stack = await startRestStack();
+  server = stack.server;
+  writeToken = await stack.writeToken();
+  readToken = await stack.readToken();
   document = (await (await fetch(`${server.url}/openapi.json`)).json()) as Json;
   check = createResponseChecker(document);
 }, 60_000);
-afterAll(async () => {
-  await disposeServer(server);
-  await issuer.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 /** A REST request whose answer must match the served document. */
-async function rest(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
+async function rest(method: string, path: string, options: { token?: string | null; body?: unknown; headers?: Record<string, string>; base?: string } = {}) {
   const token = options.token === undefined ? writeToken : options.token;
-  const response = await fetch(`${server.url}${path}`, {
+  const response = await fetch(`${options.base ?? server.url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+      ...options.headers,
+    },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     signal: AbortSignal.timeout(30_000),
   });
@@ -59,7 +49,7 @@ describe("REST and /openapi.json on the real stack", () => {
   it("serves a document that validates, lints clean and names the issuer's token endpoint", async () => {
     expect(await validateDocument(document)).toEqual([]);
     expect(await lintDocument(document)).toEqual([]);
-    const discovery = (await (await fetch(`${issuer.url}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+    const discovery = (await (await fetch(`${stack.issuer.url}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
     expect(document.components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toBe(discovery.token_endpoint);
   });
 
@@ -88,5 +78,31 @@ describe("REST and /openapi.json on the real stack", () => {
     expect(invalid.json).toMatchObject({ type: "urn:parts:problem:validation-failed", errors: { name: ["must not be empty"] } });
     expect((await rest("GET", "/api/parts/0x10")).status).toBe(400);
     expect((await rest("PUT", "/api/parts/1", { body: {} })).headers.get("allow")).toBe("GET, PATCH, DELETE, HEAD, OPTIONS");
+  });
+
+  it("sends ETags and answers a stale If-Match 412, as the document says", async () => {
+    const created = await rest("POST", "/api/parts", { body: { partNumber: "IT-REST-ETAG", modelNumber: "IT-M", name: "Hinge" } });
+    const location = created.headers.get("location")!;
+    const etag = created.headers.get("etag")!;
+    expect(etag).toBe(`"${created.json!.id}-1"`);
+    expect((await rest("PATCH", location, { body: { name: "Hinge 2" }, headers: { "if-match": etag } })).json).toMatchObject({ version: 2 });
+    const stale = await rest("DELETE", location, { headers: { "if-match": etag } });
+    expect(stale.json).toMatchObject({ type: "urn:parts:problem:precondition-failed", status: 412, detail: "the part is at version 2, not 1; read it again and retry" });
+    expect((await rest("PATCH", location, { body: { name: "x" }, headers: { "if-match": "W/\"1-1\"" } })).status).toBe(412);
+    expect((await rest("GET", location)).headers.get("etag")).toBe(`"${created.json!.id}-2"`);
+  });
+
+  it("with REQUIRE_IF_MATCH=true, answers a PATCH or DELETE without If-Match 428, as the document says", async () => {
+    const strict = await startServer({ issuer: stack.issuer.url, env: { REQUIRE_IF_MATCH: "true" } });
+    try {
+      const base = strict.url;
+      const created = await rest("POST", "/api/parts", { base, body: { partNumber: "IT-REST-428", modelNumber: "IT-M", name: "Latch" } });
+      const location = created.headers.get("location")!;
+      expect((await rest("PATCH", location, { base, body: { name: "x" } })).json).toMatchObject({ type: "urn:parts:problem:precondition-required", status: 428 });
+      expect((await rest("DELETE", location, { base })).status).toBe(428);
+      expect((await rest("DELETE", location, { base, headers: { "if-match": created.headers.get("etag")! } })).status).toBe(204);
+    } finally {
+      await disposeServer(strict);
+    }
   });
 });
