@@ -112,6 +112,8 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["PORT", "3000.5", "must be an integer from 0 to 65535"],
   ["PORT", "65536", "must be an integer from 0 to 65535"],
   ["HOST", "", empty],
+  ["METRICS_PORT", "70000", "must be an integer from 0 to 65535"],
+  ["METRICS_HOST", "", empty],
   ["DATABASE_FILE", "", empty],
   ["DATABASE_URL", "", empty],
   ["DATABASE_URL", "https://db.example.com/parts", "must start with postgres:// or postgresql://"],

@@ -37,6 +37,10 @@ export const ServerConfig = z
     PORT: integer(0, 65535).default(3000),
     /** Loopback by default; set 0.0.0.0 (or a specific address) to serve other machines. */
     HOST: text().default("127.0.0.1"),
+    /** Port of the separate Prometheus listener (GET /metrics); no metrics when unset; 0 picks a free port. */
+    METRICS_PORT: integer(0, 65535).optional(),
+    /** Address of that listener: loopback by default, so only this machine (or a sidecar) can scrape it. */
+    METRICS_HOST: text().default("127.0.0.1"),
     ...databaseVariables,
     ISSUER: IssuerUrl,
     AUDIENCE: text().default("api://parts"),

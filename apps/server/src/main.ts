@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createPostgresPartsRepository, createSqlitePartsRepository, DatabaseError, openDatabase, openPostgresDatabase, startSqliteWriter, type PartsRepository } from "@parts/db";
 import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
+import { metricsFor, serveMetrics } from "./metrics.ts";
 import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes, type ServedDatabase } from "@parts/api-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
@@ -15,6 +16,7 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
+const metrics = metricsFor(config);
 
 /** Where the PostgreSQL server is, for log lines: host, port and database, never the user or password. */
 function postgresTarget(databaseUrl: string) {
@@ -37,6 +39,7 @@ if (config.DATABASE_URL !== undefined) {
       onError: (error) => logger.warn({ code: (error as { code?: unknown }).code }, "idle database connection lost"),
     });
     database = postgres;
+    metrics?.database.watchPool(postgres.pool);
     parts = createPostgresPartsRepository(postgres.db);
   } catch (error) {
     // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
@@ -81,9 +84,11 @@ const verifier = createTokenVerifier({
   ...(config.TOKEN_ALGORITHMS ? { algorithms: config.TOKEN_ALGORITHMS } : {}),
   ...(config.SCOPE_CLAIMS ? { scopeClaims: config.SCOPE_CLAIMS } : {}),
   keys: { cooldownMs: config.JWKS_COOLDOWN_MS },
+  ...(metrics ? { fetch: metrics.issuerKeys.fetch } : {}),
 });
 const app = createPartsServer({
   database,
+  metrics,
   verifier,
   parts,
   logger,
@@ -97,6 +102,7 @@ const app = createPartsServer({
 });
 const url = await app.listen(config.PORT, config.HOST);
 logger.info({ url, issuer: config.ISSUER, audience: config.AUDIENCE }, "parts server listening");
+const metricsListener = metrics && (await serveMetrics(metrics, config, logger));
 
 // Warm discovery and keys so the first caller does not pay for them; failure here is not fatal.
 void verifier.ready().then((ready) => {
@@ -109,7 +115,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    app.close(config.SHUTDOWN_GRACE_MS).then(
+    Promise.all([app.close(config.SHUTDOWN_GRACE_MS), metricsListener?.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");

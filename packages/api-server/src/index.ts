@@ -13,3 +13,5 @@ export { createLogger, type Logger } from "./logger.ts";
 export { docsPath } from "./docs-page/docs-handler.ts";
 export { bundledFolderName as swaggerUiBundledFolderName, copySwaggerUiFiles } from "./docs-page/swagger-ui-files.ts";
 export { createApiMetrics, type ApiMetrics } from "./metrics/api-metrics.ts";
+/** The listener the host starts for them (a port of its own, never the API's). */
+export { startMetricsListener, type MetricsListener } from "@parts/metrics";
