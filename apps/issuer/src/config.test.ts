@@ -6,6 +6,7 @@ describe("loadConfig", () => {
     expect(loadConfig({})).toEqual({
       ISSUER_PORT: 4000,
       ISSUER_HOST: "127.0.0.1",
+      ISSUER_METRICS_HOST: "127.0.0.1",
       AUDIENCE: "api://parts",
       ISSUER_DATABASE_FILE: "./data/issuer.db",
       ISSUER_DATABASE_POOL_MAX: 5,
@@ -76,6 +77,8 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["ISSUER_PORT", "65536", "must be an integer from 0 to 65535"],
   ["ISSUER_HOST", "", empty],
   ["ISSUER_HOST", "not a host", "must be a host name or IP address"],
+  ["ISSUER_METRICS_PORT", "65536", "must be an integer from 0 to 65535"],
+  ["ISSUER_METRICS_HOST", "", empty],
   ["ISSUER_URL", "", empty],
   ["ISSUER_URL", "not-a-url", "must be an absolute URL such as https://id.example.com"],
   ["ISSUER_URL", "http://id.example.com", https],

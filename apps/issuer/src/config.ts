@@ -35,6 +35,13 @@ export const IssuerConfig = z
     ISSUER_PORT: integer(0, 65535).default(4000),
     /** Loopback by default; 0.0.0.0 to serve other machines (then ISSUER_URL must be https). */
     ISSUER_HOST: text().default("127.0.0.1"),
+    /**
+     * Port of the issuer's separate Prometheus listener (GET /metrics); no metrics when unset; 0 picks a free port.
+     * Named apart from the parts server's METRICS_PORT: the launcher hands one environment to both processes.
+     */
+    ISSUER_METRICS_PORT: integer(0, 65535).optional(),
+    /** Address of that listener; loopback by default. */
+    ISSUER_METRICS_HOST: text().default("127.0.0.1"),
     /** Defaults to http://<ISSUER_HOST>:<ISSUER_PORT> (https with a certificate). */
     ISSUER_URL: IssuerUrlText.optional(),
     AUDIENCE: text().default("api://parts"),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { loadConfig, poolSettings, postgresTarget, storeLocation } from "./config.ts";
-import { createLogger, DatabaseError, startIssuer } from "@parts/authorization-server";
+import { createIssuerMetrics, createLogger, DatabaseError, startIssuer, startMetricsListener } from "@parts/authorization-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 
@@ -13,6 +13,7 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
+const metrics = config.ISSUER_METRICS_PORT === undefined ? undefined : createIssuerMetrics();
 const issuer = await startIssuer({
   ...storeLocation(config),
   databasePool: poolSettings(config),
@@ -23,6 +24,7 @@ const issuer = await startIssuer({
   accessTokenTtl: config.ACCESS_TOKEN_TTL,
   registrationToken: config.REGISTRATION_TOKEN,
   corsOrigins: config.ISSUER_CORS_ORIGINS,
+  metrics,
   logger,
   ...(config.ISSUER_TLS_CERT_FILE && config.ISSUER_TLS_KEY_FILE
     ? { tls: { cert: readFileSync(config.ISSUER_TLS_CERT_FILE), key: readFileSync(config.ISSUER_TLS_KEY_FILE) } }
@@ -43,6 +45,13 @@ logger.info(
   { url: issuer.url, audience: config.AUDIENCE, registration: config.REGISTRATION_TOKEN ? "initial access token" : "closed" },
   "issuer listening",
 );
+const metricsListener =
+  metrics &&
+  (await startMetricsListener(metrics.registry, config.ISSUER_METRICS_PORT ?? 0, config.ISSUER_METRICS_HOST).catch((error: unknown) => {
+    logger.fatal({ code: (error as { code?: unknown }).code, variable: "ISSUER_METRICS_PORT" }, "cannot listen for metrics");
+    return process.exit(1);
+  }));
+if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, "metrics listening");
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -50,7 +59,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    issuer.close().then(
+    Promise.all([issuer.close(), metricsListener?.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");

@@ -1,4 +1,6 @@
 export { startIssuer, type IssuerPoolSettings, type RunningIssuer, type StartIssuerOptions } from "./issuer.ts";
+export { createIssuerMetrics, type IssuerMetrics } from "./issuer-metrics.ts";
+export { startMetricsListener, type MetricsListener } from "@parts/metrics";
 export { ClientAdminError, CreateClientInput, type ClientSummary } from "./clients.ts";
 export { CorsOrigin, CorsOrigins, IssuerUrl, isLoopbackUrl, isOrigin } from "./settings.ts";
 export { createLogger } from "./logger.ts";

@@ -8,6 +8,7 @@ import { createClientAdmin, type ClientSummary } from "./clients.ts";
 import { openIssuerStore } from "./open-store.ts";
 import { CorsOrigin, IssuerUrl } from "./settings.ts";
 import { installHooks } from "./provider-hooks.ts";
+import type { IssuerMetrics } from "./issuer-metrics.ts";
 import { createProvider } from "./provider.ts";
 import type { IssuerStoreLocation } from "./store.ts";
 
@@ -33,6 +34,8 @@ export interface IssuerServeOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Pool settings when the store is PostgreSQL (`databaseUrl`); connection errors are logged. */
   databasePool?: IssuerPoolSettings;
+  /** Counts tokens, failures, registrations and key changes (`createIssuerMetrics`); none when absent. */
+  metrics?: Pick<IssuerMetrics, "observe" | "signingKey">;
 }
 
 /** The pool settings an operator chooses (see `PostgresPoolOptions`). */
@@ -112,6 +115,10 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       corsOrigins,
     });
     installHooks(next, logger);
+    if (options.metrics) {
+      options.metrics.observe(next);
+      options.metrics.signingKey(keys[0]!.kid!, await store.currentKeyActivatedAt());
+    }
     provider = next;
     handle = next.callback();
     publishedKids = kids;

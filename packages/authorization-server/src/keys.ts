@@ -44,6 +44,11 @@ function currentKid(db: Reader): string | undefined {
   return db.select({ kid: signingKeys.kid }).from(signingKeys).where(currentWhere).orderBy(desc(signingKeys.activatedAt)).get()?.kid;
 }
 
+/** When the current key started signing (seconds since the epoch); the metrics report its age. */
+export function currentKeyActivatedAt(db: Reader): number | undefined {
+  return db.select({ at: signingKeys.activatedAt }).from(signingKeys).where(currentWhere).orderBy(desc(signingKeys.activatedAt)).get()?.at ?? undefined;
+}
+
 function nextKid(db: Reader): string | undefined {
   return db.select({ kid: signingKeys.kid }).from(signingKeys).where(nextWhere).orderBy(asc(signingKeys.createdAt)).get()?.kid;
 }

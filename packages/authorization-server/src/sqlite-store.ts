@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { ClientMetadata } from "oidc-provider";
 import { purgeExpired, SqliteAdapter } from "./adapter.ts";
 import { openIssuerDatabase } from "./database.ts";
-import { ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
+import { currentKeyActivatedAt, ensureSigningKeys, loadKeys, rotateSigningKey } from "./keys.ts";
 import { oidcPayloads } from "./schema.ts";
 import type { IssuerStore } from "./store.ts";
 
@@ -33,6 +33,9 @@ export function openSqliteStore(file: string): IssuerStore {
     rotateSigningKey: () => rotateSigningKey(db),
     async loadKeys(accessTokenTtl) {
       return loadKeys(db, accessTokenTtl);
+    },
+    async currentKeyActivatedAt() {
+      return currentKeyActivatedAt(db);
     },
     async purgeExpired() {
       return purgeExpired(db);

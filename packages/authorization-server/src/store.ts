@@ -23,6 +23,8 @@ export interface IssuerStore {
   rotateSigningKey(accessTokenTtl: number): Promise<{ kid: string; next: string }>;
   /** Private JWKs in the order current, next, retired; leaves out keys retired longer than a token TTL ago. */
   loadKeys(accessTokenTtl: number): Promise<JWK[]>;
+  /** When the current signing key started signing, in seconds since the epoch (undefined before one exists). */
+  currentKeyActivatedAt(): Promise<number | undefined>;
   /** Drops expired rows (replay-detection entries, registration tokens); returns how many. */
   purgeExpired(): Promise<number>;
   close(): Promise<void>;

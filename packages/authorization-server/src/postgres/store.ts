@@ -184,6 +184,11 @@ export async function openPostgresStore(url: string, options: OpenIssuerPostgres
     ensureSigningKeys: () => mapStoreErrors(() => ensureSigningKeys(db)),
     rotateSigningKey: (accessTokenTtl) => mapStoreErrors(() => rotateSigningKey(db, accessTokenTtl)),
     loadKeys: (accessTokenTtl) => mapStoreErrors(() => loadKeys(db, accessTokenTtl)),
+    currentKeyActivatedAt: () =>
+      mapStoreErrors(async () => {
+        const [row] = await db.select({ at: signingKeys.activatedAt }).from(signingKeys).where(eq(signingKeys.status, "current"));
+        return row?.at ?? undefined;
+      }),
     purgeExpired: () => mapStoreErrors(async () => {
       const deleted = await db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epochSeconds())).returning({ id: oidcPayloads.id });
       return deleted.length;
