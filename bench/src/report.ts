@@ -179,7 +179,7 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
   return lines.join("\n") + "\n";
 }
 
-const pct = (cores: number | undefined) => (cores === undefined ? "–" : `${(cores * 100).toFixed(0)}%`);
+const pct = (cores: number | undefined) => (cores === undefined || !Number.isFinite(cores) ? "–" : `${(cores * 100).toFixed(0)}%`);
 
 /** CPU µs of wrk per request sent. */
 const generatorPerRequest = (r: ScenarioResult | undefined) => (r === undefined ? undefined : (r.cpu.generator * 1e6) / r.requestsPerSec);
