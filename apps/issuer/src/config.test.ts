@@ -104,6 +104,10 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["ISSUER_TLS_KEY_FILE", "", empty],
   ["LOG_LEVEL", "", empty],
   ["LOG_LEVEL", "verbose", "must be one of fatal, error, warn, info, debug, trace, silent"],
+  ["ISSUER_RATE_LIMIT_TOKEN", "", empty],
+  ["ISSUER_RATE_LIMIT_TOKEN", "60/fortnight", "must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional)"],
+  ["ISSUER_RATE_LIMIT_TOKEN_ADDRESS", "lots", "must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional)"],
+  ["ISSUER_TRUSTED_PROXIES", "gateway", "must list IP addresses or CIDR ranges (not an IP address or CIDR range: gateway)"],
 ];
 
 describe("an invalid value stops with one line naming the variable", () => {

@@ -1,5 +1,6 @@
 import { CorsOrigins, IssuerUrl, isLoopbackUrl, type IssuerPoolSettings } from "@parts/authorization-server";
 import { absoluteUrl, integer, logLevels, maxTimerMs, oneOf, parseEnvironment, postgresUrl, text } from "@parts/env";
+import { limitSpec, trustedProxiesVariable } from "@parts/rate-limit";
 import { z } from "zod";
 
 // ISSUER_CORS_ORIGINS is the one variable where empty has a meaning: a list in which blank entries are
@@ -54,6 +55,15 @@ export const IssuerConfig = z
     ISSUER_TLS_CERT_FILE: text().optional(),
     ISSUER_TLS_KEY_FILE: text().optional(),
     LOG_LEVEL: oneOf(logLevels).default("info"),
+    /**
+     * POST /token per claimed client id (`60/minute,burst=20`), counted before the client is authenticated; off when
+     * unset. Shared by every issuer process through ISSUER_DATABASE_URL when set.
+     */
+    ISSUER_RATE_LIMIT_TOKEN: limitSpec().optional(),
+    /** POST /token per source address; off when unset (on loopback every local tool is one address). */
+    ISSUER_RATE_LIMIT_TOKEN_ADDRESS: limitSpec().optional(),
+    /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the caller's address; none by default. */
+    ISSUER_TRUSTED_PROXIES: trustedProxiesVariable().optional(),
   })
   .superRefine((env, ctx) => {
     if (!env.ISSUER_TLS_CERT_FILE !== !env.ISSUER_TLS_KEY_FILE) {

@@ -24,6 +24,7 @@ const issuer = await startIssuer({
   accessTokenTtl: config.ACCESS_TOKEN_TTL,
   registrationToken: config.REGISTRATION_TOKEN,
   corsOrigins: config.ISSUER_CORS_ORIGINS,
+  tokenRateLimit: { client: config.ISSUER_RATE_LIMIT_TOKEN, address: config.ISSUER_RATE_LIMIT_TOKEN_ADDRESS, trustedProxies: config.ISSUER_TRUSTED_PROXIES },
   metrics,
   logger,
   ...(config.ISSUER_TLS_CERT_FILE && config.ISSUER_TLS_KEY_FILE

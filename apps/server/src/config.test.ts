@@ -27,6 +27,27 @@ describe("loadConfig", () => {
     expect(loadConfig({ ISSUER: issuer })).not.toHaveProperty("DATABASE_URL");
   });
 
+  it("leaves every rate limit off unless set, and reads the limit syntax", () => {
+    const defaults = loadConfig({ ISSUER: issuer });
+    expect(defaults.RATE_LIMIT_READ).toBeUndefined();
+    expect(defaults.RATE_LIMIT_WRITE).toBeUndefined();
+    expect(defaults.RATE_LIMIT_UNAUTHENTICATED).toBeUndefined();
+    expect(defaults.TRUSTED_PROXIES).toBeUndefined();
+    const set = loadConfig({ ISSUER: issuer, RATE_LIMIT_READ: "600/minute,burst=100", RATE_LIMIT_WRITE: "60/minute", TRUSTED_PROXIES: "127.0.0.1,10.0.0.0/8" });
+    expect(set.RATE_LIMIT_READ).toEqual({ points: 600, windowSeconds: 60, burst: 100 });
+    expect(set.RATE_LIMIT_WRITE).toEqual({ points: 60, windowSeconds: 60, burst: 0 });
+    expect(set.TRUSTED_PROXIES!.check("10.1.2.3")).toBe(true);
+    expect(set.TRUSTED_PROXIES!.check("192.0.2.1")).toBe(false);
+  });
+
+  it("names a bad rate limit or trusted proxy in one line", () => {
+    expect(() => loadConfig({ ISSUER: issuer, RATE_LIMIT_WRITE: "60 per minute", TRUSTED_PROXIES: "proxy.internal" })).toThrow(
+      new Error(
+        "invalid configuration: RATE_LIMIT_WRITE: must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional); TRUSTED_PROXIES: must list IP addresses or CIDR ranges (not an IP address or CIDR range: proxy.internal)",
+      ),
+    );
+  });
+
   it("names a missing ISSUER", () => {
     expect(() => loadConfig({})).toThrow(new Error("invalid configuration: ISSUER: is required"));
   });
@@ -154,6 +175,12 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["REQUIRE_IF_MATCH", "on", "must be one of true, false, 1, 0"],
   ["SHUTDOWN_GRACE_MS", "", empty],
   ["SHUTDOWN_GRACE_MS", "soon", timer(0)],
+  ["RATE_LIMIT_READ", "", empty],
+  ["RATE_LIMIT_READ", "0/minute", "must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional)"],
+  ["RATE_LIMIT_WRITE", "60/day", "must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional)"],
+  ["RATE_LIMIT_UNAUTHENTICATED", "many", "must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional)"],
+  ["TRUSTED_PROXIES", ",", "must name at least one proxy address"],
+  ["TRUSTED_PROXIES", "10.0.0.0/40", "must list IP addresses or CIDR ranges (not an IP address or CIDR range: 10.0.0.0/40)"],
 ];
 
 describe("an invalid value stops with one line naming the variable", () => {

@@ -1,4 +1,5 @@
 import { absoluteUrl, booleanText, integer, list, logLevels, maxTimerMs, oneOf, parseEnvironment, postgresUrl, text } from "@parts/env";
+import { limitSpec, trustedProxiesVariable } from "@parts/rate-limit";
 import { defaultAlgorithms } from "@parts/router";
 import { isLoopbackUrl } from "@parts/router/loopback";
 import { z } from "zod";
@@ -29,6 +30,22 @@ const databaseVariables = {
   DATABASE_STATEMENT_TIMEOUT_MS: integer(0, maxTimerMs).default(5000),
   /** How long an unused pooled connection stays open; 0 = until the pool closes it. */
   DATABASE_IDLE_TIMEOUT_MS: integer(0, maxTimerMs).default(30_000),
+};
+
+/**
+ * Rate limits (`600/minute` or `600/minute,burst=100`), each off when unset, the development default. Shared through
+ * PostgreSQL when DATABASE_URL is set, per process otherwise. The per-address limit is off by default too: on
+ * loopback every local tool is one address, and behind a proxy (without TRUSTED_PROXIES) every caller is.
+ */
+const rateLimitVariables = {
+  /** Calls of read procedures per client id (parts:read): list, byId; each call of a batch counts. */
+  RATE_LIMIT_READ: limitSpec().optional(),
+  /** Calls of write procedures per client id (parts:write): create, update, delete. */
+  RATE_LIMIT_WRITE: limitSpec().optional(),
+  /** Requests per source address whose token is not already verified, counted before its signature is checked. */
+  RATE_LIMIT_UNAUTHENTICATED: limitSpec().optional(),
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the caller's address; none by default. */
+  TRUSTED_PROXIES: trustedProxiesVariable().optional(),
 };
 
 export const ServerConfig = z
@@ -78,6 +95,7 @@ export const ServerConfig = z
     REQUIRE_IF_MATCH: booleanText().default(false),
     /** How long in-flight requests may take to finish after SIGTERM. */
     SHUTDOWN_GRACE_MS: integer(0, maxTimerMs).default(10_000),
+    ...rateLimitVariables,
   })
   .superRefine((env, ctx) => {
     // Node's http server refuses a headers timeout longer than the request timeout. The types are checked

@@ -3,6 +3,7 @@ import { createPostgresPartsRepository, createSqlitePartsRepository, DatabaseErr
 import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
 import { metricsFor, serveMetrics } from "./metrics.ts";
+import { createApiRateLimits } from "./rate-limits.ts";
 import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes, type ServedDatabase } from "@parts/api-server";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
@@ -25,6 +26,8 @@ function postgresTarget(databaseUrl: string) {
 }
 
 let database: ServedDatabase;
+/** The pool rate limits share with the parts (PostgreSQL only). */
+let rateLimitPool: Parameters<typeof createApiRateLimits>[1];
 let parts: PartsRepository;
 if (config.DATABASE_URL !== undefined) {
   const databaseUrl = config.DATABASE_URL;
@@ -40,6 +43,7 @@ if (config.DATABASE_URL !== undefined) {
     });
     database = postgres;
     metrics?.database.watchPool(postgres.pool);
+    rateLimitPool = postgres.pool;
     parts = createPostgresPartsRepository(postgres.db);
   } catch (error) {
     // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
@@ -86,12 +90,22 @@ const verifier = createTokenVerifier({
   keys: { cooldownMs: config.JWKS_COOLDOWN_MS },
   ...(metrics ? { fetch: metrics.issuerKeys.fetch } : {}),
 });
+let rateLimits;
+try {
+  rateLimits = await createApiRateLimits(config, rateLimitPool, logger);
+} catch (error) {
+  // The counters' table could not be created (permissions, the database gone since it opened).
+  logger.fatal({ code: (error as { code?: unknown }).code, reason: (error as Error).message }, "cannot set up the rate-limit store");
+  process.exit(1);
+}
 const app = createPartsServer({
   database,
   metrics,
   verifier,
   parts,
   logger,
+  rateLimits,
+  trustedProxies: config.TRUSTED_PROXIES,
   loadShedder: createLoadShedder({
     maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: config.MAX_HEAP_USED_MB === undefined ? defaultMaxHeapUsedBytes() : config.MAX_HEAP_USED_MB * 1024 * 1024,

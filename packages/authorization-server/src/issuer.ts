@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { PostgresPoolOptions } from "@parts/db";
+import { createPostgresRateLimitStore, createRateLimiters, memoryStore, throttledStoreErrorReport, type LimitSpec, type TrustedProxies } from "@parts/rate-limit";
 import type Provider from "oidc-provider";
 import pino from "pino";
 import { createClientAdmin, type ClientSummary } from "./clients.ts";
@@ -10,7 +11,8 @@ import { CorsOrigin, IssuerUrl } from "./settings.ts";
 import { installHooks } from "./provider-hooks.ts";
 import type { IssuerMetrics } from "./issuer-metrics.ts";
 import { createProvider } from "./provider.ts";
-import type { IssuerStoreLocation } from "./store.ts";
+import { installTokenRateLimit, type TokenRateLimits } from "./token-rate-limit.ts";
+import type { IssuerStore, IssuerStoreLocation } from "./store.ts";
 
 export type StartIssuerOptions = IssuerStoreLocation & IssuerServeOptions;
 
@@ -36,6 +38,22 @@ export interface IssuerServeOptions {
   databasePool?: IssuerPoolSettings;
   /** Counts tokens, failures, registrations and key changes (`createIssuerMetrics`); none when absent. */
   metrics?: Pick<IssuerMetrics, "observe" | "signingKey">;
+  /**
+   * Limits on POST /token, per claimed client id and per source address; off when absent. Counted in the
+   * PostgreSQL store when there is one (shared by every issuer process), in this process otherwise.
+   */
+  tokenRateLimit?: { client?: LimitSpec; address?: LimitSpec; trustedProxies?: TrustedProxies };
+}
+
+/** The token endpoint's limiters on the store's database (or in memory); store failures are logged, throttled. */
+async function tokenRateLimits(options: IssuerServeOptions, pool: IssuerStore["pool"], logger: pino.Logger): Promise<TokenRateLimits> {
+  const { client, address, trustedProxies } = options.tokenRateLimit ?? {};
+  if (!client && !address) return {};
+  const onStoreError = throttledStoreErrorReport(({ error, failures }) =>
+    logger.warn({ reason: (error as Error).message, failures }, "rate-limit store unavailable; each process counts its own token requests until it answers again"),
+  );
+  const store = pool ? await createPostgresRateLimitStore(pool) : memoryStore;
+  return { ...createRateLimiters({ client, address }, { store, onStoreError }), trustedProxies };
 }
 
 /** The pool settings an operator chooses (see `PostgresPoolOptions`). */
@@ -94,6 +112,13 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     onError: (error) => logger.warn({ err: { message: error.message } }, "issuer database connection lost"),
   });
 
+  let limits: TokenRateLimits;
+  try {
+    limits = await tokenRateLimits(options, store.pool, logger);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   let provider: Provider | undefined;
   let handle: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
   let publishedKids = "";
@@ -119,6 +144,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       options.metrics.observe(next);
       options.metrics.signingKey(keys[0]!.kid!, await store.currentKeyActivatedAt());
     }
+    installTokenRateLimit(next, limits);
     provider = next;
     handle = next.callback();
     publishedKids = kids;

@@ -1,5 +1,6 @@
 import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from "oidc-provider";
 import type { JWK } from "jose";
+import type pg from "pg";
 import { hashSecret } from "./secrets.ts";
 
 /**
@@ -27,6 +28,8 @@ export interface IssuerStore {
   currentKeyActivatedAt(): Promise<number | undefined>;
   /** Drops expired rows (replay-detection entries, registration tokens); returns how many. */
   purgeExpired(): Promise<number>;
+  /** The PostgreSQL pool (absent on SQLite), for counters other parts of the issuer share through it (rate limits). */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 

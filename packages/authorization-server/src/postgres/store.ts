@@ -162,7 +162,7 @@ async function loadKeys(db: IssuerPgDb, accessTokenTtl: number): Promise<JWK[]> 
 
 /** The issuer's store in a PostgreSQL database, shared by any number of issuer processes and the CLI. */
 export async function openPostgresStore(url: string, options: OpenIssuerPostgresOptions = {}): Promise<IssuerStore> {
-  const { db, close } = await openIssuerPostgres(url, options);
+  const { db, pool, close } = await openIssuerPostgres(url, options);
   return {
     adapter: (model) => new PostgresAdapter(db, model),
     listClients: () => mapStoreErrors(async () => {
@@ -193,6 +193,7 @@ export async function openPostgresStore(url: string, options: OpenIssuerPostgres
       const deleted = await db.delete(oidcPayloads).where(lte(oidcPayloads.expiresAt, epochSeconds())).returning({ id: oidcPayloads.id });
       return deleted.length;
     }),
+    pool,
     close,
   };
 }
