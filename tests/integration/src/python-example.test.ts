@@ -26,6 +26,14 @@ function runExample(env: Record<string, string>): Promise<Run> {
 }
 
 let stack: RestStack;
+/** The variables the example documents, for one of the stack's clients. */
+const settingsFor = (client: RestStack["writer"]) => ({
+  PARTS_API_URL: stack.server.url,
+  PARTS_ISSUER: stack.issuer.url,
+  PARTS_CLIENT_ID: client.clientId,
+  PARTS_CLIENT_SECRET: client.clientSecret,
+});
+
 beforeAll(async () => {
   stack = await startRestStack();
 });
@@ -33,12 +41,7 @@ afterAll(() => stack?.stop());
 
 describe("the Python example", () => {
   it("runs every step against the real stack and exits 0", async () => {
-    const run = await runExample({
-      PARTS_API_URL: stack.server.url,
-      PARTS_ISSUER: stack.issuer.url,
-      PARTS_CLIENT_ID: stack.writer.clientId,
-      PARTS_CLIENT_SECRET: stack.writer.clientSecret,
-    });
+    const run = await runExample(settingsFor(stack.writer));
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
@@ -60,12 +63,7 @@ describe("the Python example", () => {
   });
 
   it("stops with status 1 and the issuer's refusal when the client may not have the write scope", async () => {
-    const run = await runExample({
-      PARTS_API_URL: stack.server.url,
-      PARTS_ISSUER: stack.issuer.url,
-      PARTS_CLIENT_ID: stack.reader.clientId,
-      PARTS_CLIENT_SECRET: stack.reader.clientSecret,
-    });
+    const run = await runExample(settingsFor(stack.reader));
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^failed: token request refused: 400 invalid_scope: /);
