@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   appRouter,
   errorResponseHeaders,
@@ -14,6 +13,7 @@ import {
 import { sourceAddress, type TrustedProxies } from "@parts/rate-limit";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { listenAt } from "@parts/metrics";
 import { createDocsHandler, isDocsPath } from "./docs-page/docs-handler.ts";
 import type { Logger } from "./logger.ts";
 import { createLeanTrpcHandler } from "./lean-trpc/lean-trpc-handler.ts";
@@ -220,18 +220,8 @@ export function createPartsServer(options: PartsServerOptions) {
 
   return {
     server,
-    async listen(port: number, host: string): Promise<string> {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-      const address = server.address() as AddressInfo;
-      const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      return `http://${shownHost}:${address.port}`;
-    },
+    /** Resolves with the URL bound, `http://127.0.0.1:<port>` (IPv6 hosts in brackets). */
+    listen: (port: number, host: string): Promise<string> => listenAt(server, port, host),
     /**
      * Stops accepting connections, lets in-flight requests finish (new requests on open connections get
      * 503), then closes the database. Connections still busy after `graceMs` are cut.

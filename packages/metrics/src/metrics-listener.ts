@@ -12,6 +12,20 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
+/** Listens on `port` (0: a free one) of `host`; resolves with `http://host:port` as bound (IPv6 in brackets). */
+export async function listenAt(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
 /**
  * Serves `GET /metrics` in the Prometheus text format on a listener of its own, never on the public port: an
  * operator binds it to loopback or a private network and scrapes it there, and the public API never reveals
@@ -35,17 +49,8 @@ export async function startMetricsListener(registry: Registry, port: number, hos
   // A scraper keeps its connection open between scrapes; nothing here is slow, so short timeouts are fine.
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: await listenAt(server, port, host),
     server,
     close: () =>
       new Promise<void>((resolve) => {
