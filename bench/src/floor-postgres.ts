@@ -1,9 +1,8 @@
 /**
  * The PostgreSQL floor: the least a Node server can do to answer the benchmark's requests from PostgreSQL. A
  * `pg` Pool with the API server's pool settings, running exactly the statements the repository
- * (packages/db/src/postgres/parts-repository.ts) sends, as drizzle sends them: the same SQL text, named prepared
- * statements, rows as arrays, timestamps read as text and turned into ISO strings; behind the bare HTTP side
- * of floor-http.ts.
+ * (packages/db/src/postgres/parts-repository.ts) sends: the same SQL text, named prepared statements, rows as
+ * arrays, timestamps read as text and turned into ISO strings; behind the bare HTTP side of floor-http.ts.
  *
  * Env: DATABASE_URL (migrated and seeded by the harness), DATABASE_POOL_MAX, DATABASE_CONNECT_TIMEOUT_MS,
  * DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_IDLE_TIMEOUT_MS (the API server's defaults when unset), PORT, HOST.
@@ -27,8 +26,8 @@ const columns = `"id", "part_number", "model_number", "name", "description", "ve
 // The repository's partsInsertLock (packages/db/src/postgres/locks.ts): "part" and 2.
 const insertLock = "1885434484, 2";
 const statements = {
-  byId: `select ${columns} from "parts" where "parts"."id" = $1`,
-  page: `select ${columns} from "parts" where "parts"."id" > $1 order by "parts"."id" limit $2`,
+  byId: `select ${columns} from "parts" where "id" = $1`,
+  page: `select ${columns} from "parts" where "id" > $1 order by "id" limit $2`,
   insert:
     `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "version", "created_at", "updated_at") ` +
     `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, 1, now(), now() from pg_advisory_xact_lock(${insertLock}) ` +
@@ -37,7 +36,7 @@ const statements = {
 
 const uniqueViolation = "23505";
 
-// drizzle's node-postgres driver reads timestamps as text and makes Dates of them itself.
+// As the repository: timestamps read as text, made ISO strings by Date.
 const timestamptz = 1184;
 const types = { getTypeParser: (oid: number, format?: string) => (oid === timestamptz ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) };
 

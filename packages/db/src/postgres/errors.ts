@@ -62,6 +62,20 @@ export function toRepositoryError(error: unknown): unknown {
  */
 export function toDatabaseError(error: unknown): unknown {
   if (!(error instanceof DrizzleQueryError) && !(error instanceof pg.DatabaseError)) return error;
+  return toDriverFailure(error);
+}
+
+/**
+ * A failure of a statement sent to the pool directly (not through drizzle), where every error is the driver's:
+ * mapped as `toRepositoryError` maps drizzle's, including node-postgres' own errors without SQLSTATE (pool
+ * timeout, refused or lost connection), which are `ERR_DATABASE_UNAVAILABLE`.
+ */
+export function toPoolQueryError(error: unknown): DatabaseError | UniqueConstraintError {
+  const mapped = toRepositoryError(error);
+  return mapped instanceof DatabaseError || mapped instanceof UniqueConstraintError ? mapped : toDriverFailure(error);
+}
+
+function toDriverFailure(error: unknown): DatabaseError {
   const serverError = serverErrorIn(error);
   if (serverError !== undefined) {
     const sqlState = serverError.code;
