@@ -36,7 +36,8 @@ export interface RateLimiterOptions {
   store?: RateLimitStore;
   /**
    * How long a shared store may take to answer before this request is counted in memory instead (default
-   * 250 ms): a slow database must not add its latency to every call.
+   * 1000 ms): a hung database must not hold every call. Shorter would fall back on a merely busy one (a cold pool
+   * on a loaded machine took over 250 ms), and with it each replica would count alone.
    */
   storeTimeoutMs?: number;
   /** Told when a shared store failed or was slow and the in-memory counter decided instead; never throws. */
@@ -73,7 +74,7 @@ function resilientCounter(store: RateLimitStore, options: Parameters<RateLimitSt
   const shared = store.counter(options);
   if (store.kind === memoryStore.kind) return shared;
   const fallback = memoryStore.counter(options);
-  const timeoutMs = limiter.storeTimeoutMs ?? 250;
+  const timeoutMs = limiter.storeTimeoutMs ?? 1000;
   return {
     async consume(key, points) {
       try {
