@@ -53,12 +53,14 @@ local function batchPath(n)
   return "/trpc/" .. table.concat(names, ",") .. "?batch=1&input=" .. enc("{" .. table.concat(inputs, ",") .. "}")
 end
 
-local function create()
+-- The same new part, through tRPC (path /trpc/parts.create) or REST (POST /api/parts).
+local function createAt(path)
   created = created + 1
   local partNumber = uniquePrefix .. "-" .. threadId .. "-" .. created
   local body = '{"partNumber":"' .. partNumber .. '","modelNumber":"BENCH-1","name":"Benchmark bolt","description":"M6 x 20 hex bolt, zinc plated"}'
-  return wrk.format("POST", "/trpc/parts.create", headers({ ["content-type"] = "application/json" }), body)
+  return wrk.format("POST", path, headers({ ["content-type"] = "application/json" }), body)
 end
+local function create() return createAt("/trpc/parts.create") end
 
 local build = {
   byId = function() return get(byIdPath(randomId())) end,
@@ -66,6 +68,8 @@ local build = {
   list100 = function() return get(listPath(100)) end,
   batch10 = function() return get(batchPath(10)) end,
   create = create,
+  restById = function() return get("/api/parts/" .. randomId()) end,
+  restCreate = function() return createAt("/api/parts") end,
   mixed = function()
     if math.random() < 0.9 then return get(byIdPath(randomId())) end
     return create()

@@ -18,14 +18,14 @@ import { startEngine, type EngineName } from "./engine.ts";
 import { runLoad } from "./load-generator.ts";
 import type { ClientResult, VerifyResult } from "./micro.ts";
 import { freePort, hasTaskset, nodeOnCore, runOnCore, sampleRss, stop, waitForHttp } from "./processes.ts";
-import { evaluate, markdownReport, type RunReport, type ScenarioResult } from "./report.ts";
+import { evaluate, markdownReport, type RestComparison, type RunReport, type ScenarioResult } from "./report.ts";
 import { batchPath, byIdPath, listPath, type LoadSpec, type RequestKind, type ServerTarget } from "./scenarios.ts";
 import type { SearchBenchResult } from "./search.ts";
 
 if (process.argv.includes("--soak")) await (await import("./soak.ts")).runSoak();
 
 const quick = process.argv.includes("--quick");
-// `--only=byId,create,fresh,verify,client,search,balanced`: a subset while working on one target; results/only[-postgres].*.
+// `--only=byId,create,fresh,verify,client,search,balanced,rest`: a subset while working on one target; results/only[-postgres].*.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const engineName: EngineName = process.argv.includes("--db=postgres") ? "postgres" : "sqlite";
 // The micro-benchmarks do not touch the parts database: a PostgreSQL run leaves them to the SQLite run.
@@ -83,6 +83,11 @@ const scenarioKinds: Array<[string, RequestKind]> = [
   ["mixed 90/10 read/write", "mixed"],
 ];
 const parityPaths = [byIdPath(1), listPath(20), batchPath([1, 2, 3])];
+/** REST routes and the tRPC procedures they call: compared on the same server. */
+const restPairs: Array<{ route: string; restKind: RequestKind; procedure: string; trpcKind: RequestKind }> = [
+  { route: "GET /api/parts/{id}", restKind: "restById", procedure: "parts.byId", trpcKind: "byId" },
+  { route: "POST /api/parts", restKind: "restCreate", procedure: "parts.create", trpcKind: "create" },
+];
 
 async function bodies(origin: string, token?: string): Promise<string[]> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
@@ -143,6 +148,7 @@ async function main(): Promise<RunReport> {
   let search: SearchBenchResult | undefined;
   let pool = { size: 0, perSec: 0 };
   let balanced: BalancedResult | undefined;
+  const rest: RestComparison[] = [];
   try {
     await waitForHttp(`${floorOrigin}/healthz`, floor);
     await waitForHttp(`${apiOrigin}/readyz`, api);
@@ -165,6 +171,18 @@ async function main(): Promise<RunReport> {
       floorResults[name] = combineRounds(floorRuns);
       apiResults[name] = combineRounds(apiRuns);
       ratios[name] = medianRatio(apiRuns, floorRuns);
+    }
+
+    if (selected("rest")) {
+      for (const pair of restPairs) {
+        const restRuns: ScenarioResult[] = [];
+        const trpcRuns: ScenarioResult[] = [];
+        for (let round = 0; round < settings.rounds; round++) {
+          trpcRuns.push(await load(`${pair.procedure} (against REST)`, pair.trpcKind, apiTarget, { token }, round === 0));
+          restRuns.push(await load(pair.route, pair.restKind, apiTarget, { token }, round === 0));
+        }
+        rest.push({ ...pair, rest: combineRounds(restRuns), trpc: combineRounds(trpcRuns), ratio: medianRatio(restRuns, trpcRuns) });
+      }
     }
 
     if (selected("fresh")) {
@@ -230,6 +248,7 @@ async function main(): Promise<RunReport> {
     client,
     search,
     balanced,
+    rest: rest.map(({ route, procedure, rest, trpc, ratio }) => ({ route, procedure, rest, trpc, ratio })),
     failures,
   };
 }

@@ -34,7 +34,18 @@ export interface RunReport {
   search: SearchBenchResult | undefined;
   /** PostgreSQL mode: two API processes behind nginx against one. */
   balanced: BalancedResult | undefined;
+  /** REST routes against the tRPC procedures they call, on the same server in alternating rounds. */
+  rest: RestComparison[];
   failures: string[];
+}
+
+export interface RestComparison {
+  route: string;
+  procedure: string;
+  rest: ScenarioResult;
+  trpc: ScenarioResult;
+  /** REST / tRPC req/s: the median of the per-round ratios. */
+  ratio: number;
 }
 
 export interface Target {
@@ -94,8 +105,16 @@ function evaluatePostgres(report: RunReport): Target[] {
   return [atLeastFloor(report, "parts.byId", 0.6), atLeastFloor(report, "parts.create", 0.8), atLeastFloor(report, "parts.list(100)", 0.8), rssTarget(report)];
 }
 
+/** Issue 13: a REST route answers at least 0.9x as fast as the tRPC procedure it calls. */
+function evaluateRest(report: RunReport): Target[] {
+  return report.rest.map((r) => ({ target: `${r.route} ≥ 0.9x ${r.procedure}`, measured: `${x(r.ratio)} req/s`, met: r.ratio >= 0.9 }));
+}
+
 export function evaluate(report: RunReport): Target[] {
-  if (report.engine.name === "postgres") return evaluatePostgres(report);
+  return [...(report.engine.name === "postgres" ? evaluatePostgres(report) : evaluateSqlite(report)), ...evaluateRest(report)];
+}
+
+function evaluateSqlite(report: RunReport): Target[] {
   const byId = report.server["parts.byId"];
   const jose = report.verify.find((v) => v.alg === report.issuerAlg)?.joseJwtVerify ?? Infinity;
   const client = report.client;
@@ -148,6 +167,7 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
   }
   lines.push("", ...busyReport(report));
   if (report.balanced) lines.push("", ...balancedReport(report.balanced));
+  if (report.rest.length > 0) lines.push("", ...restReport(report.rest));
   const floorRss = Math.max(0, ...Object.values(report.floor).map((s) => s.serverRssPeakMb));
   const freshNote =
     report.tokenPool.size === 0
@@ -213,6 +233,19 @@ function busyReport(report: RunReport): string[] {
     lines.push(`| ${[name, ...figures(f), ...figures(s), f === undefined || cpu === undefined ? "–" : x(cpu)].join(" | ")} |`);
   }
   return lines;
+}
+
+function restReport(rest: RestComparison[]): string[] {
+  return [
+    "### REST routes against the tRPC procedures they call (same server, alternating rounds)",
+    "",
+    "| route | req/s | procedure | req/s | ratio | rounds, REST / tRPC req/s | REST p99 ms | tRPC p99 ms | errors |",
+    "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ...rest.map((r) => {
+      const rounds = r.rest.roundsRequestsPerSec && r.trpc.roundsRequestsPerSec ? r.rest.roundsRequestsPerSec.map((v, i) => `${v}/${r.trpc.roundsRequestsPerSec![i]}`).join(", ") : "–";
+      return `| ${r.route} | ${n0(r.rest.requestsPerSec)} | ${r.procedure} | ${n0(r.trpc.requestsPerSec)} | ${x(r.ratio)} | ${rounds} | ${ms(r.rest.p99Ms)} | ${ms(r.trpc.p99Ms)} | ${r.rest.errors + r.trpc.errors} |`;
+    }),
+  ];
 }
 
 function balancedReport(b: BalancedResult): string[] {

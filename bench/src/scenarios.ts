@@ -9,7 +9,7 @@ export interface ServerTarget {
   pids: number[];
 }
 
-export type RequestKind = "byId" | "list20" | "list100" | "create" | "batch10" | "mixed";
+export type RequestKind = "byId" | "list20" | "list100" | "create" | "batch10" | "mixed" | "restById" | "restCreate";
 
 export interface LoadSpec {
   name: string;
