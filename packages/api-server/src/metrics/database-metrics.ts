@@ -28,20 +28,22 @@ export function createDatabaseMetrics(registry: Registry) {
     labelNames: ["operation"],
   });
 
-  /** One wrapped method: the same arguments and result, timed whether it resolves or rejects. */
+  /**
+   * One wrapped method: the same arguments and the same promise back (no extra turn for the caller), timed on a
+   * side branch whether it resolves or rejects.
+   */
   function timed<A extends unknown[], R>(operation: Operation, call: (...args: A) => Promise<R>) {
     const durationChild = duration(operation);
     const failureChild = failures(operation);
-    return async (...args: A): Promise<R> => {
+    return (...args: A): Promise<R> => {
       const started = performance.now();
-      try {
-        return await call(...args);
-      } catch (error) {
+      const result = call(...args);
+      const observe = () => durationChild.observe((performance.now() - started) / 1000);
+      result.then(observe, () => {
         failureChild.inc();
-        throw error;
-      } finally {
-        durationChild.observe((performance.now() - started) / 1000);
-      }
+        observe();
+      });
+      return result;
     };
   }
 
