@@ -147,6 +147,17 @@ describe("the issuer's PostgreSQL store", () => {
     await store.close();
   });
 
+  it("tells when the current signing key started signing: none before the first key, the rotation's time after it", async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore(url);
+    expect(await store.currentKeyActivatedAt()).toBeUndefined();
+    await store.ensureSigningKeys();
+    const { kid } = await store.rotateSigningKey(3600);
+    await query(url, `update signing_keys set activated_at = 1000 where kid = '${kid}'`);
+    expect(await store.currentKeyActivatedAt()).toBe(1000);
+    await store.close();
+  });
+
   it("leaves keys retired longer than a token TTL out of the key set, and the next rotation deletes them", async () => {
     const url = await server.createDatabase();
     const store = await openPostgresStore(url);
