@@ -54,6 +54,30 @@ describe("the token endpoint's per-client limit", () => {
   });
 });
 
+describe("the token endpoint's per-address limit", () => {
+  it("counts every token request from an address, whatever client it names or X-Forwarded-For claims", async () => {
+    const local = tempDir();
+    const limited = await startRealIssuer(`${local.path}/issuer.db`, { tokenRateLimit: { address: perMinute(2) } });
+    try {
+      const client = await limited.clients.create({ name: "Any", scope: "parts:read" });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(`${limited.url}/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(i % 2 ? client.clientId : `other-${i}`, client.clientSecret!), "x-forwarded-for": `198.51.100.${i}` },
+          body: new URLSearchParams(grant),
+        });
+        statuses.push(response.status);
+        if (i === 3) expect(((await response.json()) as { error_description: string }).error_description).toMatch(/^too many token requests from this address/);
+      }
+      expect(statuses).toEqual([401, 200, 429, 429]);
+    } finally {
+      await limited.close();
+      local.remove();
+    }
+  });
+});
+
 describe("claimedClientId", () => {
   it("takes the Basic user, else client_id, else the assertion's sub; verifies nothing", () => {
     expect(claimedClientId(basic("svc a", "s"), undefined)).toBe("svc a");
