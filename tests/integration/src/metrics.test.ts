@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of real processes: an issuer and two parts servers (SQLite and PostgreSQL) with their
  * metrics listeners on, scraped and parsed by a text-format parser (prom2javascript) before and after calls,
- * including authentication failures, a token refusal, a registration, a key rotation and a database error (the
+ * including authentication failures, a token refusal, a registration, a key rotation, a 429 and a database error (the
  * SQLite file made immutable, as in disk-faults.test.ts: needs root, as CI has). Also: the dashboard and alert
  * rules in docs/operations/ name only metrics these scrapes carry.
  */
@@ -47,7 +47,8 @@ beforeAll(async () => {
   admin.close();
   [sqliteServer, postgresServer] = await Promise.all([
     startServer({ issuer: issuer.url, databaseFile: join(dir, "parts.db"), env: { METRICS_PORT: "0" } }),
-    startServer({ issuer: issuer.url, env: { METRICS_PORT: "0", DATABASE_URL: await postgres.createDatabase() } }),
+    // Reads limited here (only writes in the test before the 429 one): 3 per minute per client.
+    startServer({ issuer: issuer.url, env: { METRICS_PORT: "0", DATABASE_URL: await postgres.createDatabase(), RATE_LIMIT_READ: "3/minute" } }),
   ]);
 });
 afterAll(async () => {
@@ -147,6 +148,18 @@ describe("metrics of real processes", () => {
     expect(issuerMoved("parts_issuer_key_rotations_total")).toBe(1);
     expect(sampleTotal(issuerAfter, "parts_issuer_signing_key_age_seconds")).toBeLessThan(60);
     expect(issuerAfter.nodejs_eventloop_lag_p99_seconds?.type).toBe("gauge");
+  });
+
+  it("count a call refused by a rate limit (429) under its policy and status", async () => {
+    const pg = metricsUrlOf(postgresServer);
+    const before = await scrape(pg);
+    const token = await fetchToken(issuer.url, client, "parts:read");
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await byId(postgresServer.url, 1, token)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const after = await scrape(pg);
+    expect(moved(before, after, "parts_api_rate_limited_total", { policy: "read" })).toBe(1);
+    expect(moved(before, after, "parts_api_requests_total", { route: "parts.byId", status: "429" })).toBe(1);
   });
 
   it("carry every metric the Grafana dashboard and the Prometheus alert rules in docs/operations/ name", async () => {
