@@ -23,11 +23,14 @@ const pool = new pg.Pool({
 pool.on("error", () => {});
 
 const columns = `"id", "part_number", "model_number", "name", "description", "version", "created_at", "updated_at"`;
+// Reads: timestamps formatted by the server as the repository has them (ISO 8601 UTC with milliseconds).
+const iso = (column: string) => `to_char("${column}" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "${column}"`;
+const readColumns = `"id", "part_number", "model_number", "name", "description", "version", ${iso("created_at")}, ${iso("updated_at")}`;
 // The repository's partsInsertLock (packages/db/src/postgres/locks.ts): "part" and 2.
 const insertLock = "1885434484, 2";
 const statements = {
-  byId: `select ${columns} from "parts" where "id" = $1`,
-  page: `select ${columns} from "parts" where "id" > $1 order by "id" limit $2`,
+  byId: `select ${readColumns} from "parts" where "id" = $1`,
+  page: `select ${readColumns} from "parts" where "id" > $1 order by "id" limit $2`,
   insert:
     `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "version", "created_at", "updated_at") ` +
     `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, 1, now(), now() from pg_advisory_xact_lock(${insertLock}) ` +
@@ -36,7 +39,8 @@ const statements = {
 
 const uniqueViolation = "23505";
 
-// As the repository: timestamps read as text, made ISO strings by Date.
+// As the repository: reads get ISO strings from the server; the insert's RETURNING (through drizzle there) reads
+// timestamps as text and makes ISO strings of them by Date.
 const timestamptz = 1184;
 const types = { getTypeParser: (oid: number, format?: string) => (oid === timestamptz ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) };
 
@@ -48,9 +52,10 @@ const toRow = ([id, partNumber, modelNumber, name, description, version, created
   name,
   description,
   version,
-  createdAt: new Date(createdAt).toISOString(),
-  updatedAt: new Date(updatedAt).toISOString(),
+  createdAt,
+  updatedAt,
 });
+const isoTimestamps = (row: Row): Row => ({ ...row, createdAt: new Date(row.createdAt as string).toISOString(), updatedAt: new Date(row.updatedAt as string).toISOString() });
 
 async function run(name: keyof typeof statements, values: unknown[]): Promise<Row[]> {
   const result = await pool.query<Values>({ name: `floor_${name}`, text: statements[name], values, rowMode: "array", types });
@@ -62,7 +67,8 @@ serveFloor({
   page: (afterId, limit) => run("page", [afterId, limit]),
   create: async (part) => {
     try {
-      return (await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description]))[0];
+      const [row] = await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description]);
+      return row && isoTimestamps(row);
     } catch (error) {
       if ((error as { code?: string }).code === uniqueViolation) return undefined;
       throw error;
