@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,6 +162,16 @@ describe("the parts bin", () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toHaveProperty("items");
     expect(result.stdout.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("ends quietly with exit 0 when its reader has gone (parts … | head)", async () => {
+    const child = spawn(process.execPath, [bin, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    // Closed before the CLI (seconds to start under tsx) writes a byte: its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   });
 
   it("exits 2 on bad credentials and 1 on usage errors", async () => {
