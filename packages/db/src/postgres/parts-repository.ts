@@ -55,12 +55,12 @@ interface WindowRow extends Record<string, unknown> {
   name: string;
   description: string | null;
   version: number;
-  /** Raw timestamptz text: drizzle leaves timestamps unparsed in `execute`, as in its own column mapping. */
+  /** ISO strings, formatted by the server (`isoTimestamp`). */
   created_at: string;
   updated_at: string;
 }
 
-function fromWindowRow(row: WindowRow): SelectedPart {
+function fromWindowRow(row: WindowRow): Part {
   return {
     id: row.id!,
     partNumber: row.part_number,
@@ -68,15 +68,15 @@ function fromWindowRow(row: WindowRow): SelectedPart {
     name: row.name,
     description: row.description,
     version: row.version,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
 const placeholder = sql.placeholder;
 
 /** ISO 8601 UTC with milliseconds, as `Date.prototype.toISOString` writes it (timestamps are from now(), years 1–9999). */
-const isoTimestamp = (column: string) => `to_char("${column}" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoTimestamp = (expression: string) => `to_char(${expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * `"id", "part_number", …`: the columns of `partColumns`, in its order, timestamps formatted by the server. Making
@@ -84,7 +84,7 @@ const isoTimestamp = (column: string) => `to_char("${column}" at time zone 'UTC'
  * V8's slow legacy parser (a quarter of the server's CPU time for a 100-row page, profiled).
  */
 const selectList = Object.values(partColumns)
-  .map((column) => (column.columnType === "PgTimestamp" ? `${isoTimestamp(column.name)} as "${column.name}"` : `"${column.name}"`))
+  .map((column) => (column.columnType === "PgTimestamp" ? `${isoTimestamp(`"${column.name}"`)} as "${column.name}"` : `"${column.name}"`))
   .join(", ");
 
 /** A row of `selectList` as node-postgres returns it in array mode. */
@@ -196,7 +196,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
    * unnamed statements, planned with the pattern. Figures belong with the search micro-benchmark
    * (bench/README.md) once it covers PostgreSQL.
    */
-  async function searchPage(query: ListPartsQuery & { q: string }, take: number): Promise<SelectedPart[]> {
+  async function searchPage(query: ListPartsQuery & { q: string }, take: number): Promise<Part[]> {
     const pattern = likeSubstringPattern(query.q);
     const afterId = query.afterId ?? 0;
     const inWindow = (column: string) => sql`${sql.identifier("w")}.${sql.identifier(column)} ilike ${pattern} escape '\\'`;
@@ -207,7 +207,8 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
       with w as (
         select * from ${parts} where ${parts.id} > ${afterId}${modelFilter} order by ${parts.id} limit ${searchScanRows}
       )
-      select e.scanned, e.end_id, m.id, m.part_number, m.model_number, m.name, m.description, m.version, m.created_at, m.updated_at
+      select e.scanned, e.end_id, m.id, m.part_number, m.model_number, m.name, m.description, m.version,
+        ${sql.raw(isoTimestamp("m.created_at"))} as created_at, ${sql.raw(isoTimestamp("m.updated_at"))} as updated_at
       from (select count(*)::int as scanned, max(id) as end_id from w) e
       left join lateral (
         select * from w
@@ -226,7 +227,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
    * is told to leave the id-order scan and the sequential scan aside for this one transaction (see
    * `searchPage`).
    */
-  async function searchByIndex(query: ListPartsQuery, pattern: string, afterId: number, take: number): Promise<SelectedPart[]> {
+  async function searchByIndex(query: ListPartsQuery, pattern: string, afterId: number, take: number): Promise<Part[]> {
     const matches = (column: PgColumn) => sql`${column} ilike ${pattern} escape '\\'`;
     const conditions = [
       or(matches(parts.partNumber), matches(parts.modelNumber), matches(parts.name), matches(parts.description)),
@@ -236,19 +237,20 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
     if (query.modelNumber !== undefined) conditions.push(eq(parts.modelNumber, query.modelNumber));
     return db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)`);
-      return tx
+      const found = await tx
         .select(partColumns)
         .from(parts)
         .where(and(...conditions))
         .orderBy(parts.id)
         .limit(take);
+      return found.map(toPart);
     });
   }
 
   async function rows(query: ListPartsQuery, take: number): Promise<Part[]> {
     const { q, modelNumber } = query;
     const afterId = query.afterId ?? 0;
-    if (q !== undefined) return (await searchPage({ ...query, q }, take)).map(toPart);
+    if (q !== undefined) return searchPage({ ...query, q }, take);
     if (modelNumber === undefined) return read(statements.page, [afterId, take]);
     return read(statements.modelPage, [modelNumber, afterId, take]);
   }
