@@ -330,7 +330,8 @@ describe("probes and shutdown", () => {
       setTimeout(() => req.end(body.slice(10)), 200);
     });
     await new Promise((r) => setTimeout(r, 50));
-    const closing = app.close(5000);
+    // A grace far beyond the test timeout: the close must not wait for the answered keep-alive connection.
+    const closing = app.close(60_000);
     const finished = await inFlight;
     expect(finished.status).toBe(200);
     expect(JSON.parse(finished.text).result.data.partNumber).toBe("PN-77");

@@ -179,8 +179,13 @@ export function createPartsServer(options: PartsServerOptions) {
   // headers timeout really let a slow-loris client hold its connection for up to 40 s.
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4)));
 
+  // Responses not yet finished, so close() can tell their keep-alive connections to end with them.
+  const inFlight = new Set<ServerResponse>();
+
   const server: Server = createServer({ connectionsCheckingInterval }, (req, res) => {
     const started = process.hrtime.bigint();
+    inFlight.add(res);
+    res.once("close", () => inFlight.delete(res));
     const requestId = (req.headers["x-request-id"] as string | undefined)?.slice(0, 128) || randomUUID();
     const requestFacts: RequestFacts = {};
     facts.set(req, requestFacts);
@@ -230,6 +235,12 @@ export function createPartsServer(options: PartsServerOptions) {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // server.close() only ends connections idle right now: one busy with a request would otherwise stay
+      // open as keep-alive after its answer until keepAliveTimeout or the grace ran out.
+      for (const res of inFlight) {
+        if (!res.headersSent) res.setHeader("connection", "close");
+        else res.once("close", () => setImmediate(() => server.closeIdleConnections()));
+      }
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);

