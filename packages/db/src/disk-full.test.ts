@@ -39,7 +39,7 @@ describe("parts repository on a full disk", () => {
     for (let i = 0; i < 300 && failures.length < 5; i++) {
       const partNumber = `FULL-${i}`;
       try {
-        await repository.create({ partNumber, modelNumber: "M", name: "x", description: "d".repeat(10_000) });
+        await repository.create({ partNumber, modelNumber: "M", name: "x", description: "d".repeat(10_000) }, { by: "client-1" });
         acknowledged.push(partNumber);
       } catch (error) {
         failures.push(error);
@@ -62,11 +62,11 @@ describe("parts repository on a full disk", () => {
     const handle = openDatabase(file);
     handles.push(handle);
     const repository = createPartsRepository(handle.db);
-    const first = await repository.create({ partNumber: "UPD-1", modelNumber: "M", name: "before" });
+    const first = await repository.create({ partNumber: "UPD-1", modelNumber: "M", name: "before" }, { by: "client-1" });
     // Fill the disk with other rows until a write fails.
     for (let i = 0; i < 300; i++) {
       try {
-        await repository.create({ partNumber: `FILL-${i}`, modelNumber: "M", name: "x", description: "d".repeat(10_000) });
+        await repository.create({ partNumber: `FILL-${i}`, modelNumber: "M", name: "x", description: "d".repeat(10_000) }, { by: "client-1" });
       } catch {
         break;
       }
@@ -74,7 +74,7 @@ describe("parts repository on a full disk", () => {
     // The update (with a large description) and the delete either throw or are stored.
     let updated = false;
     try {
-      await repository.update(first.id, { description: "u".repeat(20_000) });
+      await repository.update(first.id, { description: "u".repeat(20_000) }, { by: "client-1" });
       updated = true;
     } catch (error) {
       expect((error as { code?: string }).code).toMatch(/^SQLITE_(FULL|IOERR)/);

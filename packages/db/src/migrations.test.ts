@@ -69,14 +69,14 @@ describe("migrating a database from the first schema", () => {
     ]);
   });
 
-  it("leaves the rows as they were, timestamps included, each at version 1", () => {
+  it("leaves the rows as they were, timestamps included, each at version 1 with no recorded authors", () => {
     createWithFirstMigration(partNumbers);
     const before = new Database(file, { readonly: true });
     const old = before.prepare("select * from parts order by id").all();
     before.close();
     const handle = open();
     expect(dump(handle).map((row) => ({ ...(row as object), part_number_key: undefined }))).toEqual(
-      old.map((row) => ({ ...(row as object), part_number_key: undefined, version: 1 })),
+      old.map((row) => ({ ...(row as object), part_number_key: undefined, version: 1, created_by: null, updated_by: null })),
     );
   });
 
@@ -102,10 +102,10 @@ describe("migrating a database from the first schema", () => {
   it("a canonical duplicate of a stored part is refused, and a reported row can be resolved by renaming it", async () => {
     createWithFirstMigration(partNumbers);
     const repository = createPartsRepository(open().db);
-    await expect(repository.create({ partNumber: "Rt-Pn-1", modelNumber: "M", name: "n" })).rejects.toMatchObject({ field: "partNumber" });
+    await expect(repository.create({ partNumber: "Rt-Pn-1", modelNumber: "M", name: "n" }, { by: "client-1" })).rejects.toMatchObject({ field: "partNumber" });
     // Other edits of a reported row keep it reported; a new part number gives it a key.
-    await repository.update(2, { name: "renamed" });
-    await repository.update(3, { partNumber: "RT-PN-3" });
+    await repository.update(2, { name: "renamed" }, { by: "client-1" });
+    await repository.update(3, { partNumber: "RT-PN-3" }, { by: "client-1" });
     handles.pop()!.close();
     expect(open().partNumberCollisions).toEqual([{ id: 2, partNumber: "rt-pn-1", conflictsWithId: 1 }]);
   });

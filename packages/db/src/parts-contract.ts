@@ -14,6 +14,12 @@ export interface Part {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The client id that created the part, and the one that last updated it (the same at creation). Null for parts
+   * written before the audit trail existed.
+   */
+  createdBy: string | null;
+  updatedBy: string | null;
 }
 
 /**
@@ -29,6 +35,11 @@ export interface CreatePart {
 
 /** Fields left undefined keep their value; `description: null` clears the description. */
 export type UpdatePart = Partial<CreatePart>;
+
+/** Who writes: the acting client's id (the verified token's `client_id`), stored as `createdBy` / `updatedBy`. */
+export interface WriteActor {
+  by: string;
+}
 
 /** A precondition of `update` and `delete`. */
 export interface WriteCondition {
@@ -52,6 +63,16 @@ export interface ListPartsQuery {
   q?: string | undefined;
   /** Exact model number. */
   modelNumber?: string | undefined;
+  /** Exact client id that created the part (parts written before the audit trail have none and never match). */
+  createdBy?: string | undefined;
+  /** Exact client id that last updated the part (at creation, its creator). */
+  updatedBy?: string | undefined;
+}
+
+/** What `delete` removed: the id, and the version the part had (for the audit log). */
+export interface DeletedPart {
+  id: number;
+  version: number;
 }
 
 export interface PartsPage {
@@ -72,12 +93,14 @@ export interface PartsRepository {
   /** One page in id order. */
   list(query: ListPartsQuery): Promise<PartsPage>;
   byId(id: number): Promise<Part | undefined>;
-  create(input: CreatePart): Promise<Part>;
+  /** Sets `createdBy` and `updatedBy` to `actor.by`. */
+  create(input: CreatePart, actor: WriteActor): Promise<Part>;
   /**
    * Returns undefined when no part has this id. A patch that sets a field adds 1 to `version` (even when the value
-   * is unchanged); an empty patch returns the part unchanged (its version too), after checking the condition.
+   * is unchanged) and sets `updatedBy` to `options.by`; an empty patch writes nothing and returns the part
+   * unchanged (its version and `updatedBy` too), after checking the condition.
    */
-  update(id: number, patch: UpdatePart, condition?: WriteCondition): Promise<Part | undefined>;
-  /** Returns the deleted id, or undefined when no part has this id. */
-  delete(id: number, condition?: WriteCondition): Promise<number | undefined>;
+  update(id: number, patch: UpdatePart, options: WriteActor & WriteCondition): Promise<Part | undefined>;
+  /** Returns the deleted part's id and version, or undefined when no part has this id. */
+  delete(id: number, condition?: WriteCondition): Promise<DeletedPart | undefined>;
 }

@@ -2,7 +2,18 @@ import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Statement } from "better-sqlite3";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
-import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteCondition } from "./parts-contract.ts";
+import { equalities, exactFiltersOf, memo, type ExactFilters } from "./list-filters.ts";
+import type {
+  CreatePart,
+  DeletedPart,
+  ListPartsQuery,
+  Part,
+  PartsPage,
+  PartsRepository,
+  UpdatePart,
+  WriteActor,
+  WriteCondition,
+} from "./parts-contract.ts";
 import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";
@@ -21,8 +32,9 @@ const returningColumns = selectColumns.replaceAll('p."', '"');
 
 export interface PartsRepositoryOptions {
   /**
-   * Most index matches one filtered search page (`q` with `modelNumber`) passes over. When `q` matches many
-   * parts of other models, a page stops there, shorter than its limit, with a cursor to continue from.
+   * Most index matches one filtered search page (`q` with `modelNumber`, `createdBy` or `updatedBy`) passes over.
+   * When `q` matches many parts the filters leave out, a page stops there, shorter than its limit, with a cursor
+   * to continue from.
    */
   searchScanLimit?: number;
   /**
@@ -54,28 +66,31 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
   const pageStatements = {
     first: sqlite.prepare<[number], Part>(`select ${selectColumns} from parts p order by id limit ?`),
     after: sqlite.prepare<[number, number], Part>(`select ${selectColumns} from parts p where id > ? order by id limit ?`),
-    modelFirst: sqlite.prepare<[string, number], Part>(
-      `select ${selectColumns} from parts p where model_number = ? order by id limit ?`,
-    ),
-    modelAfter: sqlite.prepare<[string, number, number], Part>(
-      `select ${selectColumns} from parts p where model_number = ? and id > ? order by id limit ?`,
+    /** Exact filters (model number, createdBy, updatedBy): `… and id > ? order by id limit ?`, each served by its index. */
+    filtered: memo((key) =>
+      sqlite.prepare<SqliteValue[], Part>(
+        `select ${selectColumns} from parts p where ${equalities(key.split(","), () => "?")} and id > ? order by id limit ?`,
+      ),
     ),
   };
   // Search walks the trigram index in rowid (= id) order from the keyset position and stops after one page:
   // the work grows with the rows it has to pass over, not with the catalogue. CROSS JOIN pins the index as
   // the outer loop (SQLite never reorders a CROSS JOIN); FTS5 serves both `rowid > ?` and `order by rowid`.
-  // With a model filter, matches of other models are passed over, at most `searchScanLimit` of them per page:
-  // without that bound a common q with a rare model walked the whole index (tens of ms at 100,000 parts).
+  // With exact filters (model, createdBy, updatedBy), matches that fail them are passed over, at most
+  // `searchScanLimit` of them per page: without that bound a common q with a rare model walked the whole index
+  // (tens of ms at 100,000 parts).
   const searchStatements = {
     all: sqlite.prepare<[string, number, number], Part>(
       `select ${selectColumns} from parts_fts f cross join parts p on p.id = f.rowid
        where parts_fts match ? and f.rowid > ? order by f.rowid limit ?`,
     ),
-    model: sqlite.prepare<[string, number, number, string, number], Part>(
-      `select ${selectColumns} from (
-         select rowid as id from parts_fts where parts_fts match ? and rowid > ? order by rowid limit ?
-       ) f cross join parts p on p.id = f.id
-       where p.model_number = ? order by f.id limit ?`,
+    filtered: memo((key) =>
+      sqlite.prepare<SqliteValue[], Part>(
+        `select ${selectColumns} from (
+           select rowid as id from parts_fts where parts_fts match ? and rowid > ? order by rowid limit ?
+         ) f cross join parts p on p.id = f.id
+         where ${equalities(key.split(","), () => "?", "p.")} order by f.id limit ?`,
+      ),
     ),
     /** The last match a capped filtered page passed over, or undefined when the matches ran out first. */
     scanEnd: sqlite
@@ -84,16 +99,16 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       )
       .pluck(),
   };
-  const insertSql = `insert into parts (part_number, model_number, name, description, part_number_key) values (?, ?, ?, ?, ?)
-     returning ${returningColumns}`;
+  const insertSql = `insert into parts (part_number, model_number, name, description, part_number_key, created_by, updated_by)
+     values (?, ?, ?, ?, ?, ?, ?) returning ${returningColumns}`;
   const writer = options.writer;
   const write: SqliteWriter["run"] = writer === undefined ? inProcessWriter(db) : (statement) => writer.run(statement);
 
   /** A filtered search page; when it ends short because the scan bound was reached, where to go on from. */
-  function filteredSearchPage(query: ListPartsQuery & { q: string; modelNumber: string }): PartsPage {
+  function filteredSearchPage(query: ListPartsQuery & { q: string }, filters: ExactFilters): PartsPage {
     const match = ftsPhrase(query.q);
     const after = query.afterId ?? 0;
-    const rows = searchStatements.model.all(match, after, searchScanLimit, query.modelNumber, query.limit + 1);
+    const rows = searchStatements.filtered(filters.key).all(match, after, searchScanLimit, ...filters.values, query.limit + 1);
     if (rows.length > query.limit) return fullPage(rows, query.limit);
     const scanEnd = searchStatements.scanEnd.get(match, after, searchScanLimit - 1);
     return { items: rows, nextAfterId: scanEnd ?? null };
@@ -105,18 +120,12 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
     return { items, nextAfterId: hasMore ? items[items.length - 1]!.id : null };
   }
 
-  function page(query: ListPartsQuery, take: number): Part[] {
-    const { afterId, modelNumber } = query;
-    if (query.q !== undefined) {
-      // Ids start at 1, so 0 is "from the start".
-      return searchStatements.all.all(ftsPhrase(query.q), afterId ?? 0, take);
-    }
-    if (modelNumber === undefined) {
-      return afterId === undefined ? pageStatements.first.all(take) : pageStatements.after.all(afterId, take);
-    }
-    return afterId === undefined
-      ? pageStatements.modelFirst.all(modelNumber, take)
-      : pageStatements.modelAfter.all(modelNumber, afterId, take);
+  function page(query: ListPartsQuery, filters: ExactFilters, take: number): Part[] {
+    const { afterId } = query;
+    // Ids start at 1, so 0 is "from the start".
+    if (query.q !== undefined) return searchStatements.all.all(ftsPhrase(query.q), afterId ?? 0, take);
+    if (filters.key !== "") return pageStatements.filtered(filters.key).all(...filters.values, afterId ?? 0, take);
+    return afterId === undefined ? pageStatements.first.all(take) : pageStatements.after.all(afterId, take);
   }
 
   function rethrowTyped(error: unknown): never {
@@ -129,17 +138,19 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
      * short of `limit` (even empty) with a non-null `nextAfterId` when it reached the scan bound.
      */
     async list(query: ListPartsQuery): Promise<PartsPage> {
-      const { q, modelNumber } = query;
-      if (q !== undefined && modelNumber !== undefined) return filteredSearchPage({ ...query, q, modelNumber });
-      return fullPage(page(query, query.limit + 1), query.limit);
+      const { q } = query;
+      const filters = exactFiltersOf(query);
+      if (q !== undefined && filters.key !== "") return filteredSearchPage({ ...query, q }, filters);
+      return fullPage(page(query, filters, query.limit + 1), query.limit);
     },
 
     async byId(id: number): Promise<Part | undefined> {
       return byIdStatement.get(id);
     },
 
-    async create(input: CreatePart): Promise<Part> {
-      const params = [input.partNumber, input.modelNumber, input.name, input.description ?? null, partNumberKey(input.partNumber)];
+    async create(input: CreatePart, { by }: WriteActor): Promise<Part> {
+      const { partNumber, modelNumber, name, description } = input;
+      const params = [partNumber, modelNumber, name, description ?? null, partNumberKey(partNumber), by, by];
       try {
         return (await write<Part>({ sql: insertSql, params }))!;
       } catch (error) {
@@ -153,8 +164,7 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
      * a group's statements one after another on one connection, and a later statement of the same group sees the
      * version an earlier one wrote.
      */
-    async update(id: number, patch: UpdatePart, condition: WriteCondition = {}): Promise<Part | undefined> {
-      const { expectedVersion } = condition;
+    async update(id: number, patch: UpdatePart, { by, expectedVersion }: WriteActor & WriteCondition): Promise<Part | undefined> {
       const values: Partial<NewPartRow> = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       if (Object.keys(values).length === 0) return checkedUnchanged(byIdStatement.get(id), expectedVersion);
       if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
@@ -162,7 +172,7 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       // drizzle writes the SET list (with updated_at's $onUpdate); the row comes back under the API's names.
       const statement = db
         .update(parts)
-        .set({ ...values, version: sql`${parts.version} + 1` })
+        .set({ ...values, updatedBy: by, version: sql`${parts.version} + 1` })
         .where(where)
         .toSQL();
       let row: Part | undefined;
@@ -175,14 +185,14 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       return missedWrite(byIdStatement.get(id), expectedVersion);
     },
 
-    /** Returns the deleted id, or undefined when no part has this id. */
-    async delete(id: number, condition: WriteCondition = {}): Promise<number | undefined> {
+    /** Returns the deleted part's id and version, or undefined when no part has this id. */
+    async delete(id: number, condition: WriteCondition = {}): Promise<DeletedPart | undefined> {
       const { expectedVersion } = condition;
       if (expectedVersion === undefined) {
-        return (await write<{ id: number }>({ sql: "delete from parts where id = ? returning id", params: [id] }))?.id;
+        return write<DeletedPart>({ sql: "delete from parts where id = ? returning id, version", params: [id] });
       }
-      const row = await write<{ id: number }>({ sql: "delete from parts where id = ? and version = ? returning id", params: [id, expectedVersion] });
-      return row?.id ?? missedWrite(byIdStatement.get(id), expectedVersion);
+      const row = await write<DeletedPart>({ sql: "delete from parts where id = ? and version = ? returning id, version", params: [id, expectedVersion] });
+      return row ?? missedWrite(byIdStatement.get(id), expectedVersion);
     },
   };
 }

@@ -25,11 +25,20 @@ export const parts = sqliteTable(
       .notNull()
       .default(nowIso)
       .$onUpdate(() => nowIso),
+    /**
+     * The client id (the verified token's `client_id`) that created the part, and the one whose update was last.
+     * NULL: written before the audit trail existed (migration 0004), never by a write through the repository.
+     */
+    createdBy: text("created_by"),
+    updatedBy: text("updated_by"),
   },
   (table) => [
     uniqueIndex("parts_part_number_key_unique").on(table.partNumberKey),
     // Serves `modelNumber = ? AND id > ? ORDER BY id` (filtered keyset pages).
     index("parts_model_number_id_idx").on(table.modelNumber, table.id),
+    // Serve `created_by = ? AND id > ? ORDER BY id` and the same for updated_by (audit filters of `list`).
+    index("parts_created_by_id_idx").on(table.createdBy, table.id),
+    index("parts_updated_by_id_idx").on(table.updatedBy, table.id),
   ],
 );
 

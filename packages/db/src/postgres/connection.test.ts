@@ -1,9 +1,13 @@
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatabaseError } from "../errors.ts";
-import { migratePostgresDatabase, openPostgresDatabase, type PostgresDatabaseHandle } from "./connection.ts";
+import { migratePostgresDatabase, migrationsTable, openPostgresDatabase, type PostgresDatabaseHandle } from "./connection.ts";
 import { createPostgresPartsRepository } from "./parts-repository.ts";
 
 let server: TestPostgres;
@@ -56,12 +60,41 @@ describe("openPostgresDatabase", () => {
     ]);
   });
 
+  it("a database migrated before the audit trail keeps its rows, with null authors, and serves the audit filters", async () => {
+    const url = await server.createDatabase();
+    // The migrator's own history up to 0001, as the release before the audit trail left it.
+    const oldFolder = mkdtempSync(join(tmpdir(), "parts-pg-migrations-"));
+    mkdirSync(join(oldFolder, "meta"));
+    const entries = (journal.entries as { tag: string }[]).slice(0, 2);
+    for (const { tag } of entries) copyFileSync(new URL(`../../drizzle-pg/${tag}.sql`, import.meta.url), join(oldFolder, `${tag}.sql`));
+    writeFileSync(join(oldFolder, "meta", "_journal.json"), JSON.stringify({ ...journal, entries }));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await migrate(drizzle({ client }), { migrationsFolder: oldFolder, ...migrationsTable });
+      await client.query("insert into parts (part_number, part_number_key, model_number, name) values ('A-1', 'a-1', 'M', 'N')");
+    } finally {
+      await client.end();
+      rmSync(oldFolder, { recursive: true, force: true });
+    }
+    const handle = await openPostgresDatabase(url);
+    try {
+      const repository = createPostgresPartsRepository(handle.db);
+      expect(await repository.byId(1)).toMatchObject({ id: 1, version: 1, createdBy: null, updatedBy: null });
+      await repository.create({ partNumber: "A-2", modelNumber: "M", name: "N" }, { by: "client-a" });
+      expect((await repository.list({ limit: 10, createdBy: "client-a" })).items.map((p) => p.id)).toEqual([2]);
+    } finally {
+      await handle.close();
+    }
+  });
+
   it("applies the migrations: the table, its constraint and indexes, pg_trgm", async () => {
     const url = await server.createDatabase();
     const handle = await openPostgresDatabase(url);
     try {
       const indexes = await query<{ name: string }>(url, "select indexname as name from pg_indexes where tablename = 'parts' order by 1");
       expect(indexes.map((i) => i.name)).toEqual([
+        "parts_created_by_id_idx",
         "parts_description_trgm_idx",
         "parts_model_number_id_idx",
         "parts_model_number_trgm_idx",
@@ -69,6 +102,7 @@ describe("openPostgresDatabase", () => {
         "parts_part_number_key_unique",
         "parts_part_number_trgm_idx",
         "parts_pkey",
+        "parts_updated_by_id_idx",
       ]);
       expect(await query(url, "select extname from pg_extension where extname = 'pg_trgm'")).toEqual([{ extname: "pg_trgm" }]);
       const columns = await query<{ column_name: string; data_type: string; datetime_precision: number | null }>(
@@ -93,7 +127,7 @@ describe("openPostgresDatabase", () => {
     try {
       expect(await query(url, "select count(*)::int as n from drizzle.parts_migrations")).toEqual([{ n: journal.entries.length }]);
       const repos = handles.map((h) => createPostgresPartsRepository(h.db));
-      await repos[0]!.create({ partNumber: "P-1", modelNumber: "M", name: "n" });
+      await repos[0]!.create({ partNumber: "P-1", modelNumber: "M", name: "n" }, { by: "client-1" });
       expect(await repos[3]!.byId(1)).toMatchObject({ partNumber: "P-1" });
     } finally {
       await Promise.all(handles.map((h) => h.close()));
@@ -103,7 +137,7 @@ describe("openPostgresDatabase", () => {
   it("reopening applies nothing again and keeps the rows", async () => {
     const url = await server.createDatabase();
     const first = await openPostgresDatabase(url);
-    await createPostgresPartsRepository(first.db).create({ partNumber: "P-1", modelNumber: "M", name: "n" });
+    await createPostgresPartsRepository(first.db).create({ partNumber: "P-1", modelNumber: "M", name: "n" }, { by: "client-1" });
     await first.close();
     await migratePostgresDatabase(url);
     const second = await openPostgresDatabase(url);

@@ -38,15 +38,15 @@ describe("errors", () => {
   });
 
   it("a unique violation is found in drizzle's error and mapped by constraint name", async () => {
-    await repo.create(part(1));
-    const error = await repo.create({ ...part(2), partNumber: "pn-1" }).catch((e: unknown) => e);
+    await repo.create(part(1), { by: "client-1" });
+    const error = await repo.create({ ...part(2), partNumber: "pn-1" }, { by: "client-1" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UniqueConstraintError);
     expect(error).toMatchObject({ field: "partNumber", message: "a row with this partNumber already exists" });
   });
 
   it("another database error is a DatabaseError whose message holds no query parameter", async () => {
     await sql("alter table parts add constraint name_is_not_secret check (name <> 'hunter2-secret')");
-    const error = await repo.create({ ...part(1), name: "hunter2-secret" }).catch((e: unknown) => e);
+    const error = await repo.create({ ...part(1), name: "hunter2-secret" }, { by: "client-1" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ code: "ERR_DATABASE_QUERY", sqlState: "23514", message: "database query failed (SQLSTATE 23514)" });
     expect(String(error)).not.toContain("hunter2");
@@ -77,25 +77,25 @@ describe("errors", () => {
 
   it.each(["40001", "40P01"])("a write failing with %s is retried and succeeds", async (sqlState) => {
     await failWrites(sqlState, 2);
-    const retried = await repo.create(part(2));
+    const retried = await repo.create(part(2), { by: "client-1" });
     expect(retried.partNumber).toBe("PN-2");
     expect(await attempts()).toBe(3);
     await failWrites(sqlState, 1);
-    expect(await repo.update(retried.id, { name: "renamed" })).toMatchObject({ name: "renamed" });
+    expect(await repo.update(retried.id, { name: "renamed" }, { by: "client-1" })).toMatchObject({ name: "renamed" });
     await failWrites(sqlState, 1);
-    expect(await repo.delete(retried.id)).toBe(retried.id);
+    expect(await repo.delete(retried.id)).toMatchObject({ id: retried.id });
   });
 
   it("retries stop after a bounded number of attempts with the last error", async () => {
     await failWrites("40001", 1000);
-    const error = await repo.create(part(1)).catch((e: unknown) => e);
+    const error = await repo.create(part(1), { by: "client-1" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "ERR_DATABASE_QUERY", sqlState: "40001" });
     expect(await attempts()).toBe(4);
   });
 
   it("other failures are not retried", async () => {
     await failWrites("23514", 1000);
-    await expect(repo.create(part(1))).rejects.toMatchObject({ sqlState: "23514" });
+    await expect(repo.create(part(1), { by: "client-1" })).rejects.toMatchObject({ sqlState: "23514" });
     expect(await attempts()).toBe(1);
   });
 });
@@ -140,10 +140,10 @@ describe("keyset pages under concurrent writers", () => {
 
   it("a create that commits late blocks later creates, so a reader never passes over its id", async () => {
     await slowInserts(400);
-    const slow = repo.create({ ...part(1), name: "SLOW" }); // takes the lock, draws id 1, sleeps
+    const slow = repo.create({ ...part(1), name: "SLOW" }, { by: "client-1" }); // takes the lock, draws id 1, sleeps
     await expect.poll(sleepingBackends).toBe(1);
     let fastDone = false;
-    const fast = repo.create(part(2)).then((p) => ((fastDone = true), p)); // waits for the lock
+    const fast = repo.create(part(2), { by: "client-1" }).then((p) => ((fastDone = true), p)); // waits for the lock
     const seen: number[] = [];
     const cursor = await readOn(0, seen);
     expect(seen).toEqual([]);
@@ -159,7 +159,7 @@ describe("keyset pages under concurrent writers", () => {
     let writing = true;
     const writers = (async () => {
       const batch: Promise<unknown>[] = [];
-      for (let n = 1; n <= total; n++) batch.push(repo.create(part(n)));
+      for (let n = 1; n <= total; n++) batch.push(repo.create(part(n), { by: "client-1" }));
       await Promise.all(batch);
       writing = false;
     })();
@@ -180,9 +180,9 @@ describe("search in two steps (a window in id order, then the trigram indexes)",
   it.each([1, 2, 3, 7, 1000])("pages through every match exactly once with a window of %i rows", async (searchScanRows) => {
     const small = createPostgresPartsRepository(handle.db, { searchScanRows });
     for (let n = 1; n <= 40; n++) {
-      await small.create({ partNumber: `PN-${n}`, modelNumber: n % 4 === 0 ? "A" : "B", name: n % 5 === 0 || n > 35 ? `Écrou ${n}` : `Bolt ${n}`, description: null });
+      await small.create({ partNumber: `PN-${n}`, modelNumber: n % 4 === 0 ? "A" : "B", name: n % 5 === 0 || n > 35 ? `Écrou ${n}` : `Bolt ${n}`, description: null }, { by: n % 3 === 0 ? "client-3" : "client-1" });
     }
-    const walk = async (query: { q: string; modelNumber?: string }, limit: number) => {
+    const walk = async (query: { q: string; modelNumber?: string; createdBy?: string }, limit: number) => {
       const seen: number[] = [];
       let afterId: number | undefined;
       for (let guard = 0; guard < 100; guard++) {
@@ -199,12 +199,13 @@ describe("search in two steps (a window in id order, then the trigram indexes)",
     for (const limit of [1, 2, 5, 100]) {
       expect(await walk({ q: "ÉCROU" }, limit), `limit ${limit}`).toEqual(ecrou);
       expect(await walk({ q: "écrou", modelNumber: "A" }, limit), `limit ${limit}`).toEqual(ecrou.filter((n) => n % 4 === 0));
+      expect(await walk({ q: "écrou", createdBy: "client-3" }, limit), `limit ${limit}`).toEqual(ecrou.filter((n) => n % 3 === 0));
       expect(await walk({ q: "bolt" }, limit), `limit ${limit}`).toEqual(ids.filter((n) => !ecrou.includes(n)));
       expect(await walk({ q: "zzz" }, limit)).toEqual([]);
     }
     expect(await small.list({ limit: 3, q: "écrou" })).toMatchObject({ items: [{ id: 5 }, { id: 10 }, { id: 15 }], nextAfterId: 15 });
     expect(Object.keys((await small.list({ limit: 1, q: "écrou", afterId: 30 })).items[0]!)).toEqual([
-      "id", "partNumber", "modelNumber", "name", "description", "version", "createdAt", "updatedAt",
+      "id", "partNumber", "modelNumber", "name", "description", "version", "createdAt", "updatedAt", "createdBy", "updatedBy",
     ]);
   });
 });

@@ -1,5 +1,16 @@
 import { and, eq, getTableColumns, or, sql, type SQL } from "drizzle-orm";
-import type { CreatePart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteCondition } from "../parts-contract.ts";
+import { equalities, exactFiltersOf, memo, type ExactFilters } from "../list-filters.ts";
+import type {
+  CreatePart,
+  DeletedPart,
+  ListPartsQuery,
+  Part,
+  PartsPage,
+  PartsRepository,
+  UpdatePart,
+  WriteActor,
+  WriteCondition,
+} from "../parts-contract.ts";
 import { partNumberKey } from "../part-number-key.ts";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { likeSubstringPattern } from "../search-query.ts";
@@ -29,6 +40,8 @@ const partColumns = {
   version: parts.version,
   createdAt: parts.createdAt,
   updatedAt: parts.updatedAt,
+  createdBy: parts.createdBy,
+  updatedBy: parts.updatedBy,
 };
 type SelectedPart = Pick<PgPartRow, keyof typeof partColumns>;
 
@@ -42,6 +55,8 @@ function toPart(row: SelectedPart): Part {
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    createdBy: row.createdBy,
+    updatedBy: row.updatedBy,
   };
 }
 
@@ -58,6 +73,8 @@ interface WindowRow extends Record<string, unknown> {
   /** ISO strings, formatted by the server (`isoTimestamp`). */
   created_at: string;
   updated_at: string;
+  created_by: string | null;
+  updated_by: string | null;
 }
 
 function fromWindowRow(row: WindowRow): Part {
@@ -70,6 +87,8 @@ function fromWindowRow(row: WindowRow): Part {
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
   };
 }
 
@@ -88,10 +107,15 @@ const selectList = Object.values(partColumns)
   .join(", ");
 
 /** A row of `selectList` as node-postgres returns it in array mode. */
-type PartValues = [number, string, string, string, string | null, number, string, string];
+type PartValues = [number, string, string, string, string | null, number, string, string, string | null, string | null];
 
-function fromValues([id, partNumber, modelNumber, name, description, version, createdAt, updatedAt]: PartValues): Part {
-  return { id, partNumber, modelNumber, name, description, version, createdAt, updatedAt };
+function fromValues([id, partNumber, modelNumber, name, description, version, createdAt, updatedAt, createdBy, updatedBy]: PartValues): Part {
+  return { id, partNumber, modelNumber, name, description, version, createdAt, updatedAt, createdBy, updatedBy };
+}
+
+/** The exact filters as drizzle conditions on the parts table. */
+function filterConditions(filters: ExactFilters): SQL[] {
+  return filters.columns.map((column, i) => sql`${sql.identifier(column)} = ${filters.values[i]}`);
 }
 
 /**
@@ -135,10 +159,15 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
   const statements = {
     byId: { name: "parts_by_id", text: `select ${selectList} from "parts" where "id" = $1` },
     page: { name: "parts_page", text: `select ${selectList} from "parts" where "id" > $1 order by "id" limit $2` },
-    modelPage: {
-      name: "parts_model_page",
-      text: `select ${selectList} from "parts" where "model_number" = $1 and "id" > $2 order by "id" limit $3`,
-    },
+    /** Exact filters (model number, createdBy, updatedBy), each served by its (column, id) index. */
+    filteredPage: memo((key) => {
+      const columns = key.split(",");
+      return {
+        name: `parts_page_by_${columns.join("_")}`,
+        text: `select ${selectList} from "parts" where ${equalities(columns, (i) => `$${i + 1}`)}
+          and "id" > $${columns.length + 1} order by "id" limit $${columns.length + 2}`,
+      };
+    }),
   };
 
   // INSERT … SELECT nextval(…), … FROM pg_advisory_xact_lock(…): the lock is taken when the one source row is
@@ -154,6 +183,8 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
     version: sql`1`,
     createdAt: sql`now()`,
     updatedAt: sql`now()`,
+    createdBy: sql`${placeholder("by")}`,
+    updatedBy: sql`${placeholder("by")}`,
   };
   // drizzle inserts the SELECT's columns in the table's column order, leaving out the columns it never inserts
   // (generated ones): follow that order by key. `shouldDisableInsert` is drizzle's own test, not in its types.
@@ -174,12 +205,12 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
   const deleteStatement = db
     .delete(parts)
     .where(eq(parts.id, placeholder("id")))
-    .returning({ id: parts.id })
+    .returning({ id: parts.id, version: parts.version })
     .prepare("parts_delete");
   const conditionalDeleteStatement = db
     .delete(parts)
     .where(and(eq(parts.id, placeholder("id")), eq(parts.version, placeholder("expectedVersion"))))
-    .returning({ id: parts.id })
+    .returning({ id: parts.id, version: parts.version })
     .prepare("parts_delete_if_version");
 
   /**
@@ -190,25 +221,27 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
    * few matches for any pattern and prices the trigram GIN indexes above a scan in id order or of the whole
    * table. Left to itself, a rare pattern read every row, although the GIN indexes find it at once, while a
    * common pattern through the GIN indexes would read every match although the id order finds a page in its
-   * first rows. So: first the next `searchScanRows` rows in id order (of the model, with a model filter) are
+   * first rows. So: first the next `searchScanRows` rows in id order (of those the exact filters keep) are
    * scanned, which serves common patterns; when that window is full but the page is not, the rest comes from
    * the trigram indexes (`searchByIndex`), whose work grows with the matches after the window. Both are
    * unnamed statements, planned with the pattern. Figures belong with the search micro-benchmark
    * (bench/README.md) once it covers PostgreSQL.
    */
-  async function searchPage(query: ListPartsQuery & { q: string }, take: number): Promise<Part[]> {
+  async function searchPage(query: ListPartsQuery & { q: string }, filters: ExactFilters, take: number): Promise<Part[]> {
     const pattern = likeSubstringPattern(query.q);
     const afterId = query.afterId ?? 0;
     const inWindow = (column: string) => sql`${sql.identifier("w")}.${sql.identifier(column)} ilike ${pattern} escape '\\'`;
-    const modelFilter = query.modelNumber === undefined ? sql`` : sql` and ${parts.modelNumber} = ${query.modelNumber}`;
+    const exact = filterConditions(filters);
+    const exactFilter = exact.length === 0 ? sql`` : sql` and ${and(...exact)}`;
     // One statement, so the window's end and its matches come from one snapshot. The LEFT JOIN keeps one row
     // (with the window's end) when nothing in the window matches.
     const { rows } = await db.execute<WindowRow>(sql`
       with w as (
-        select * from ${parts} where ${parts.id} > ${afterId}${modelFilter} order by ${parts.id} limit ${searchScanRows}
+        select * from ${parts} where ${parts.id} > ${afterId}${exactFilter} order by ${parts.id} limit ${searchScanRows}
       )
       select e.scanned, e.end_id, m.id, m.part_number, m.model_number, m.name, m.description, m.version,
-        ${sql.raw(isoTimestamp("m.created_at"))} as created_at, ${sql.raw(isoTimestamp("m.updated_at"))} as updated_at
+        ${sql.raw(isoTimestamp("m.created_at"))} as created_at, ${sql.raw(isoTimestamp("m.updated_at"))} as updated_at,
+        m.created_by, m.updated_by
       from (select count(*)::int as scanned, max(id) as end_id from w) e
       left join lateral (
         select * from w
@@ -219,7 +252,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
     const found = rows.filter((row) => row.id !== null).map(fromWindowRow);
     const window = rows[0];
     if (found.length >= take || window === undefined || window.scanned < searchScanRows) return found;
-    return [...found, ...(await searchByIndex(query, pattern, window.end_id!, take - found.length))];
+    return [...found, ...(await searchByIndex(exact, pattern, window.end_id!, take - found.length))];
   }
 
   /**
@@ -227,14 +260,14 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
    * is told to leave the id-order scan and the sequential scan aside for this one transaction (see
    * `searchPage`).
    */
-  async function searchByIndex(query: ListPartsQuery, pattern: string, afterId: number, take: number): Promise<Part[]> {
+  async function searchByIndex(exact: SQL[], pattern: string, afterId: number, take: number): Promise<Part[]> {
     const matches = (column: PgColumn) => sql`${column} ilike ${pattern} escape '\\'`;
     const conditions = [
       or(matches(parts.partNumber), matches(parts.modelNumber), matches(parts.name), matches(parts.description)),
       // `+ 0`: not a range the primary key's index could serve, so the bitmap comes from the trigram indexes.
       sql`${parts.id} + 0 > ${afterId}`,
+      ...exact,
     ];
-    if (query.modelNumber !== undefined) conditions.push(eq(parts.modelNumber, query.modelNumber));
     return db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)`);
       const found = await tx
@@ -248,11 +281,12 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
   }
 
   async function rows(query: ListPartsQuery, take: number): Promise<Part[]> {
-    const { q, modelNumber } = query;
+    const { q } = query;
     const afterId = query.afterId ?? 0;
-    if (q !== undefined) return searchPage({ ...query, q }, take);
-    if (modelNumber === undefined) return read(statements.page, [afterId, take]);
-    return read(statements.modelPage, [modelNumber, afterId, take]);
+    const filters = exactFiltersOf(query);
+    if (q !== undefined) return searchPage({ ...query, q }, filters, take);
+    if (filters.key === "") return read(statements.page, [afterId, take]);
+    return read(statements.filteredPage(filters.key), [...filters.values, afterId, take]);
   }
 
   async function byId(id: number): Promise<Part | undefined> {
@@ -278,7 +312,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
       return { items, nextAfterId: hasMore ? items[items.length - 1]!.id : null };
     },
 
-    async create(input: CreatePart): Promise<Part> {
+    async create(input: CreatePart, { by }: WriteActor): Promise<Part> {
       const [row] = await withRetry(
         () =>
           insertStatement.execute({
@@ -287,6 +321,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
             modelNumber: input.modelNumber,
             name: input.name,
             description: input.description ?? null,
+            by,
           }),
         retry,
       );
@@ -298,8 +333,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
      * waits for the first one's row lock, then re-checks the WHERE on the row the first one committed, so of
      * several writers holding one version exactly one changes the row.
      */
-    async update(id: number, patch: UpdatePart, condition: WriteCondition = {}): Promise<Part | undefined> {
-      const { expectedVersion } = condition;
+    async update(id: number, patch: UpdatePart, { by, expectedVersion }: WriteActor & WriteCondition): Promise<Part | undefined> {
       const values: Partial<typeof parts.$inferInsert> = Object.fromEntries(
         Object.entries(patch).filter(([, value]) => value !== undefined),
       );
@@ -310,7 +344,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
         () =>
           db
             .update(parts)
-            .set({ ...values, version: sql`${parts.version} + 1`, updatedAt: sql`now()` })
+            .set({ ...values, updatedBy: by, version: sql`${parts.version} + 1`, updatedAt: sql`now()` })
             .where(where)
             .returning(partColumns),
         retry,
@@ -319,11 +353,11 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
       return expectedVersion === undefined ? undefined : missedWrite(await byId(id), expectedVersion);
     },
 
-    async delete(id: number, condition: WriteCondition = {}): Promise<number | undefined> {
+    async delete(id: number, condition: WriteCondition = {}): Promise<DeletedPart | undefined> {
       const { expectedVersion } = condition;
-      if (expectedVersion === undefined) return (await withRetry(() => deleteStatement.execute({ id }), retry))[0]?.id;
+      if (expectedVersion === undefined) return (await withRetry(() => deleteStatement.execute({ id }), retry))[0];
       const [row] = await withRetry(() => conditionalDeleteStatement.execute({ id, expectedVersion }), retry);
-      return row?.id ?? missedWrite(await byId(id), expectedVersion);
+      return row ?? missedWrite(await byId(id), expectedVersion);
     },
   };
 }

@@ -26,11 +26,17 @@ export const parts = pgTable(
     version: integer("version").notNull().default(1),
     createdAt: timestampMs("created_at").notNull().defaultNow(),
     updatedAt: timestampMs("updated_at").notNull().defaultNow(),
+    /** The acting client ids (see src/schema.ts); NULL for rows written before the audit trail existed. */
+    createdBy: text("created_by"),
+    updatedBy: text("updated_by"),
   },
   (table) => [
     unique("parts_part_number_key_unique").on(table.partNumberKey),
     // Serves `model_number = $1 AND id > $2 ORDER BY id` (filtered keyset pages).
     index("parts_model_number_id_idx").on(table.modelNumber, table.id),
+    // Serve the audit filters of `list` the same way.
+    index("parts_created_by_id_idx").on(table.createdBy, table.id),
+    index("parts_updated_by_id_idx").on(table.updatedBy, table.id),
     // pg_trgm GIN indexes serve `ILIKE '%…%'` on each searched column (3 characters or more).
     index("parts_part_number_trgm_idx").using("gin", sql`${table.partNumber} gin_trgm_ops`),
     index("parts_model_number_trgm_idx").using("gin", sql`${table.modelNumber} gin_trgm_ops`),

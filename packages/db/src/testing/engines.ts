@@ -22,6 +22,8 @@ export interface EngineUnderTest {
   storedKey(id: number): Promise<string | null | undefined>;
   /** Overwrites a row's timestamps (ISO strings), so that two engines can hold byte-identical data. */
   setTimestamps(id: number, createdAt: string, updatedAt: string): Promise<void>;
+  /** Sets a row's `created_by` and `updated_by` to NULL, as on a row written before the audit trail existed. */
+  clearAuthors(id: number): Promise<void>;
 }
 
 /** SQLite with writes on the calling thread, or (`writerThread`) on a writer thread as the server runs it. */
@@ -58,6 +60,9 @@ export function sqliteEngine(options: { writerThread?: boolean } = {}): EngineUn
     async setTimestamps(id, createdAt, updatedAt) {
       sqlite().prepare("update parts set created_at = ?, updated_at = ? where id = ?").run(createdAt, updatedAt, id);
     },
+    async clearAuthors(id) {
+      sqlite().prepare("update parts set created_by = null, updated_by = null where id = ?").run(id);
+    },
   };
 }
 
@@ -88,6 +93,9 @@ export function postgresEngine(): EngineUnderTest & { handle(): PostgresDatabase
     },
     async setTimestamps(id, createdAt, updatedAt) {
       await handle!.pool.query("update parts set created_at = $1, updated_at = $2 where id = $3", [createdAt, updatedAt, id]);
+    },
+    async clearAuthors(id) {
+      await handle!.pool.query("update parts set created_by = null, updated_by = null where id = $1", [id]);
     },
   };
 }
