@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from "@opentelemetry/api";
+import { instrumentationScope } from "./scope.ts";
+
+/** What the server knows of a request before routing it, all of it bounded: no raw path, no id. */
+export interface ServerSpanRequest {
+  /** The procedure (`parts.byId`), `{method} {route}` for a REST route or fixed path, or the method alone. */
+  name: string;
+  method: string;
+  /** `http.route`: a template (`/api/parts/{id}`, `/trpc/parts.byId`); undefined for a path the server does not know. */
+  route: string | undefined;
+}
+
+/**
+ * SERVER spans for `@parts/api-server`'s `tracing` option: one per request, continuing the caller's W3C
+ * `traceparent` (through the registered propagator), active while the request is handled so that token
+ * verification and repository calls become its children, ended when the response closes.
+ */
+export function createRequestSpans(tracer: Tracer = trace.getTracer(instrumentationScope)) {
+  return {
+    traced<T>(req: IncomingMessage, res: ServerResponse, request: ServerSpanRequest, handle: () => T): T {
+      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const attributes: Attributes = { "http.request.method": request.method };
+      if (request.route !== undefined) attributes["http.route"] = request.route;
+      const span = tracer.startSpan(request.name, { kind: SpanKind.SERVER, attributes }, parent);
+      // Unsampled: nothing to record, and nothing under it is traced (the child spans look for a recording parent).
+      if (!span.isRecording()) return handle();
+      res.once("close", () => {
+        if (res.headersSent) span.setAttribute("http.response.status_code", res.statusCode);
+        // Semantic conventions: a server span is an error for 5xx only; 4xx are the caller's.
+        if (res.headersSent && res.statusCode >= 500) {
+          span.setAttribute("error.type", String(res.statusCode));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
+      });
+      return context.with(trace.setSpan(parent, span), handle);
+    },
+  };
+}
+
+export type RequestSpans = ReturnType<typeof createRequestSpans>;

@@ -1,0 +1,2 @@
+/** The instrumentation scope (tracer name) of every span this package starts. */
+export const instrumentationScope = "@parts/telemetry";
