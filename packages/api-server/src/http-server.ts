@@ -11,6 +11,7 @@ import {
   type RequestFacts,
 } from "@parts/router";
 import { sourceAddress, type TrustedProxies } from "@parts/rate-limit";
+import type { RequestSpans } from "@parts/telemetry";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { listenAt } from "@parts/metrics";
@@ -22,6 +23,7 @@ import type { ApiMetrics } from "./metrics/api-metrics.ts";
 import { createOpenApiHandler, isOpenApiPath } from "./rest/openapi-route.ts";
 import { problem, sendProblem } from "./rest/problem.ts";
 import { createRestHandler, isRestPath } from "./rest/rest-handler.ts";
+import { serverSpanRequest } from "./tracing/server-span-request.ts";
 
 export const { maxBodyBytes, maxBatchCalls } = requestLimits;
 
@@ -83,6 +85,11 @@ export interface PartsServerOptions extends ContextDeps {
   trustedProxies?: TrustedProxies;
   /** Counts requests, authentication outcomes and repository calls (`createApiMetrics`); none when absent. */
   metrics?: Pick<ApiMetrics, "requests" | "auth" | "database" | "issuerKeys">;
+  /**
+   * Handles each request inside a server span (`@parts/telemetry`'s `createRequestSpans`); when absent, nothing
+   * is traced and no request does any tracing work. The host wraps the verifier and repository itself.
+   */
+  tracing?: Pick<RequestSpans, "traced">;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -95,7 +102,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * The standalone adapter was chosen over fastify: no extra dependencies, and fewer layers per request.
  */
 export function createPartsServer(options: PartsServerOptions) {
-  const { logger, database, verifier, loadShedder, metrics } = options;
+  const { logger, database, verifier, loadShedder, metrics, tracing } = options;
   const facts = new WeakMap<IncomingMessage, RequestFacts>();
   /** What a request's context reads; the source address is a getter, computed only when a limit needs it. */
   const requestOf = (req: IncomingMessage) => ({
@@ -214,7 +221,8 @@ export function createPartsServer(options: PartsServerOptions) {
         "request",
       );
     });
-    handle(req, res).catch((err: unknown) => {
+    const handled = tracing ? tracing.traced(req, res, serverSpanRequest(req.method, req.url ?? "/"), () => handle(req, res)) : handle(req, res);
+    handled.catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, "unhandled request failure");
       if (!res.headersSent) sendJson(res, 500, { error: "internal server error" });
       else res.destroy();
