@@ -8,10 +8,24 @@ export interface RequestFacts {
   clientId?: string;
 }
 
+/** One successful write, for an audit log: who (the verified token's client id), what, and the version it left. */
+export interface AuditEvent {
+  clientId: string;
+  procedure: "parts.create" | "parts.update" | "parts.delete";
+  partId: number;
+  /** The version the write left; for a delete, the version the part had when deleted. */
+  version: number;
+}
+
 export interface ContextDeps {
   verifier: TokenVerifier;
   parts: PartsRepository;
   rateLimits?: ApiRateLimits;
+  /**
+   * Called after each successful write, once it is stored (not for refused or failed ones). Must not throw: the
+   * write is done, and the caller gets its answer either way.
+   */
+  audit?: (event: AuditEvent) => void;
 }
 
 /**
@@ -34,6 +48,7 @@ export function createContext(
   return {
     parts: deps.parts,
     rateLimits: deps.rateLimits,
+    audit: deps.audit,
     facts,
     authenticate(): Promise<Principal> {
       principal ??= verifyCaller();
@@ -46,6 +61,7 @@ export function createContext(
 export interface Context {
   parts: PartsRepository;
   rateLimits?: ApiRateLimits;
+  audit?: ContextDeps["audit"];
   facts: RequestFacts;
   authenticate(): Promise<Principal>;
 }

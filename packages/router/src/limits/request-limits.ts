@@ -19,4 +19,6 @@ export const requestLimits = {
   /** `q` length in characters: trigram search needs 3; 100 covers any part number, name or phrase. */
   minSearchLength: 3,
   maxSearchLength: 100,
+  /** A `createdBy` / `updatedBy` filter: client ids are issuer-made (UUIDs here, 20–64 characters at common issuers). */
+  maxClientIdLength: 255,
 } as const;

@@ -32,10 +32,8 @@ function storeError(error: unknown): never {
 }
 
 export const partsRouter = router({
-  list: readProcedure.input(ListPartsInput.prefault({})).query(async ({ ctx, input }) => {
-    const page = await ctx.parts
-      .list({ limit: input.limit, afterId: input.cursor, q: input.q, modelNumber: input.modelNumber })
-      .catch(storeError);
+  list: readProcedure.input(ListPartsInput.prefault({})).query(async ({ ctx, input: { cursor, ...filters } }) => {
+    const page = await ctx.parts.list({ ...filters, afterId: cursor }).catch(storeError);
     return { items: page.items, nextCursor: page.nextAfterId === null ? null : encodeCursor(page.nextAfterId) };
   }),
 
@@ -45,19 +43,27 @@ export const partsRouter = router({
     return part;
   }),
 
+  // The acting client is the verified token's (`ctx.auth`); the input schemas are strict, so no input names it.
   create: writeProcedure.input(CreatePartInput).mutation(async ({ ctx, input }) => {
-    return ctx.parts.create(input).catch(storeError);
+    const part = await ctx.parts.create(input, { by: ctx.auth.clientId }).catch(storeError);
+    ctx.audit?.({ clientId: ctx.auth.clientId, procedure: "parts.create", partId: part.id, version: part.version });
+    return part;
   }),
 
   update: writeProcedure.input(UpdatePartInput).mutation(async ({ ctx, input: { id, expectedVersion, ...patch } }) => {
-    const part = await ctx.parts.update(id, patch, { expectedVersion }).catch(storeError);
+    const part = await ctx.parts.update(id, patch, { by: ctx.auth.clientId, expectedVersion }).catch(storeError);
     if (part === undefined) throw notFound(id);
+    // An empty patch writes nothing (the part comes back unchanged): nothing to audit.
+    if (Object.values(patch).some((value) => value !== undefined)) {
+      ctx.audit?.({ clientId: ctx.auth.clientId, procedure: "parts.update", partId: part.id, version: part.version });
+    }
     return part;
   }),
 
   delete: writeProcedure.input(DeletePartInput).mutation(async ({ ctx, input }) => {
     const deleted = await ctx.parts.delete(input.id, { expectedVersion: input.expectedVersion }).catch(storeError);
     if (deleted === undefined) throw notFound(input.id);
-    return { id: deleted };
+    ctx.audit?.({ clientId: ctx.auth.clientId, procedure: "parts.delete", partId: deleted.id, version: deleted.version });
+    return { id: deleted.id };
   }),
 });

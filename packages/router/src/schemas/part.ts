@@ -5,6 +5,7 @@ import { characterCount, identifierLookupText, identifierText, lineText, multili
 
 const notEmpty = "must not be empty";
 const identifier = () => identifierText().min(1, notEmpty).max(64);
+const clientIdFilter = () => lineText().min(1, notEmpty).max(requestLimits.maxClientIdLength).optional();
 
 export const PartId = z.int().positive();
 export const PartNumber = identifier();
@@ -31,9 +32,16 @@ export const Part = z.object({
   version: PartVersion,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /**
+   * The client id (from the caller's verified token, never from input) that created the part, and the one whose
+   * update was last; null for parts written before the audit trail existed.
+   */
+  createdBy: z.string().nullable(),
+  updatedBy: z.string().nullable(),
 });
 
-// Strict objects: a misspelled field is reported instead of silently ignored.
+// Strict objects: a misspelled field is reported instead of silently ignored, and so is `createdBy` / `updatedBy`,
+// which only the caller's token sets.
 export const CreatePartInput = z.strictObject({
   partNumber: PartNumber,
   modelNumber: ModelNumber,
@@ -66,6 +74,9 @@ export const ListPartsInput = z.strictObject({
     .optional(),
   /** Exact model number (after NFKC and trimming); any script, so rows stored before the ASCII rule stay reachable. */
   modelNumber: identifierLookupText().min(1, notEmpty).max(64).optional(),
+  /** Exact client id that created the part / last updated it (after trimming; case-sensitive). */
+  createdBy: clientIdFilter(),
+  updatedBy: clientIdFilter(),
 });
 
 export const ListPartsOutput = z.object({
