@@ -1,3 +1,4 @@
+import { context, propagation } from "@opentelemetry/api";
 import type { AppRouter } from "@parts/router";
 import {
   createTRPCClient,
@@ -68,7 +69,9 @@ export function isInvalidTokenError(error: unknown): boolean {
 /**
  * A typed client for the parts API. Every call carries a bearer token from the client-credentials token
  * cache; a call rejected with `invalid_token` drops that token, gets a new one and is retried once, and a
- * query whose connection was lost before any response is retried once.
+ * query whose connection was lost before any response is retried once. A call made inside an active
+ * OpenTelemetry span (an SDK registered by the application) carries its W3C `traceparent`, so the API's spans
+ * join the caller's trace; a batch carries its first call's.
  *
  * @example
  * const parts = createPartsClient({ url: "https://parts.example.com/trpc", issuer, clientId, clientSecret, scope: "parts:read" });
@@ -78,10 +81,15 @@ export function createPartsClient(config: PartsClientConfig): PartsClient {
   const tokens = "tokens" in config ? config.tokens : createTokenProvider(config);
   const transport = { url: config.url, ...(config.fetch ? { fetch: config.fetch } : {}) };
   async function authorizationFor(ops: readonly Operation[]) {
+    // The caller's trace, taken before any await: `traceparent` when the call runs inside an active span and the
+    // application registered an OpenTelemetry SDK; nothing otherwise (the API alone propagates nothing).
+    const headers: Record<string, string> = {};
+    propagation.inject(context.active(), headers);
     const token = await tokens.getAccessToken();
     // Remember which token each call carried, so a rejection invalidates that token and no newer one.
     for (const op of ops) op.context[tokenKey] = token;
-    return { authorization: `Bearer ${token}` };
+    headers.authorization = `Bearer ${token}`;
+    return headers;
   }
   return createTRPCClient<AppRouter>({
     links: [
