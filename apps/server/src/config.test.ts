@@ -48,6 +48,15 @@ describe("loadConfig", () => {
     );
   });
 
+  it("leaves tracing unconfigured unless an OTLP endpoint is set, and reads the sampler ratio", () => {
+    expect(loadConfig({ ISSUER: issuer })).toMatchObject({ OTEL_SDK_DISABLED: false, OTEL_TRACES_EXPORTER: "otlp", OTEL_TRACES_SAMPLER: "parentbased_always_on", OTEL_SERVICE_NAME: "parts-server" });
+    expect(loadConfig({ ISSUER: issuer })).not.toHaveProperty("OTEL_EXPORTER_OTLP_ENDPOINT");
+    expect(loadConfig({ ISSUER: issuer, OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+      OTEL_TRACES_SAMPLER_ARG: "0.25",
+    });
+  });
+
   it("names a missing ISSUER", () => {
     expect(() => loadConfig({})).toThrow(new Error("invalid configuration: ISSUER: is required"));
   });
@@ -181,6 +190,16 @@ const badValues: [name: string, value: string, reason: string][] = [
   ["RATE_LIMIT_UNAUTHENTICATED", "many", "must look like 600/minute or 600/minute,burst=100 (per second, minute or hour; burst optional)"],
   ["TRUSTED_PROXIES", ",", "must name at least one proxy address"],
   ["TRUSTED_PROXIES", "10.0.0.0/40", "must list IP addresses or CIDR ranges (not an IP address or CIDR range: 10.0.0.0/40)"],
+  ["OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "must be an http or https URL such as http://collector:4318"],
+  ["OTEL_EXPORTER_OTLP_ENDPOINT", "not a url", url],
+  ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", empty],
+  ["OTEL_EXPORTER_OTLP_HEADERS", "", empty],
+  ["OTEL_SDK_DISABLED", "yes", "must be one of true, false, 1, 0"],
+  ["OTEL_TRACES_EXPORTER", "jaeger", "must be one of otlp, none"],
+  ["OTEL_TRACES_SAMPLER", "sometimes", "must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio"],
+  ["OTEL_TRACES_SAMPLER_ARG", "1.5", "must be a number from 0 to 1"],
+  ["OTEL_SERVICE_NAME", "", empty],
+  ["OTEL_RESOURCE_ATTRIBUTES", "", empty],
 ];
 
 describe("an invalid value stops with one line naming the variable", () => {

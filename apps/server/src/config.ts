@@ -48,6 +48,37 @@ const rateLimitVariables = {
   TRUSTED_PROXIES: trustedProxiesVariable().optional(),
 };
 
+/** `OTEL_TRACES_SAMPLER` values the OpenTelemetry SDK knows (its default: parentbased_always_on). */
+const tracesSamplers = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"] as const;
+
+/**
+ * OpenTelemetry traces (docs/operations.md, "Traces"): the standard variables, validated here and read by the SDK
+ * itself. Tracing is on only with an OTLP endpoint set (@parts/telemetry's `tracingEnabled`): otherwise the SDK is
+ * never loaded.
+ */
+/** An OTLP/HTTP endpoint: http or https (a bare `collector:4318` parses as a URL of scheme `collector:`). */
+const otlpUrl = () =>
+  absoluteUrl().refine((value) => /^https?:$/.test(URL.parse(value)!.protocol), "must be an http or https URL such as http://collector:4318");
+
+const tracingVariables = {
+  /** OTLP/HTTP base URL of the collector; traces go to `<this>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl().optional(),
+  /** The full traces URL, instead of the base URL above. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl().optional(),
+  /** Headers for the collector (`key=value,…`, e.g. an API key): a secret, never logged. */
+  OTEL_EXPORTER_OTLP_HEADERS: text().optional(),
+  /** `true` turns tracing off whatever else is set. */
+  OTEL_SDK_DISABLED: booleanText().default(false),
+  /** `none` turns tracing off; `otlp` (OTLP/HTTP, JSON) is the one exporter this server ships. */
+  OTEL_TRACES_EXPORTER: oneOf(["otlp", "none"]).default("otlp"),
+  OTEL_TRACES_SAMPLER: oneOf(tracesSamplers).default("parentbased_always_on"),
+  /** The ratio of the traceidratio samplers. */
+  OTEL_TRACES_SAMPLER_ARG: text().regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, "must be a number from 0 to 1").optional(),
+  OTEL_SERVICE_NAME: text().default("parts-server"),
+  /** More resource attributes, `key=value,…` (e.g. deployment.environment.name=prod). */
+  OTEL_RESOURCE_ATTRIBUTES: text().optional(),
+};
+
 export const ServerConfig = z
   .object({
     /** 0 picks a free port. */
@@ -96,6 +127,7 @@ export const ServerConfig = z
     /** How long in-flight requests may take to finish after SIGTERM. */
     SHUTDOWN_GRACE_MS: integer(0, maxTimerMs).default(10_000),
     ...rateLimitVariables,
+    ...tracingVariables,
   })
   .superRefine((env, ctx) => {
     // Node's http server refuses a headers timeout longer than the request timeout. The types are checked

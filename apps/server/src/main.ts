@@ -4,7 +4,9 @@ import { createTokenVerifier } from "@parts/router";
 import { loadConfig } from "./config.ts";
 import { metricsFor, serveMetrics } from "./metrics.ts";
 import { createApiRateLimits } from "./rate-limits.ts";
+import { tracingFor } from "./tracing.ts";
 import { createLoadShedder, createLogger, createPartsServer, defaultMaxHeapUsedBytes, type ServedDatabase } from "@parts/api-server";
+import { traceRepository, traceVerifier } from "@parts/telemetry";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 
@@ -18,6 +20,9 @@ try {
 
 const logger = createLogger(config.LOG_LEVEL);
 const metrics = metricsFor(config);
+// Started before anything else is opened, so the first requests are traced too.
+const tracing = await tracingFor(config);
+if (tracing) logger.info({ serviceName: config.OTEL_SERVICE_NAME, sampler: config.OTEL_TRACES_SAMPLER }, "tracing on");
 
 /** Where the PostgreSQL server is, for log lines: host, port and database, never the user or password. */
 function postgresTarget(databaseUrl: string) {
@@ -81,7 +86,7 @@ if (config.DATABASE_URL !== undefined) {
   };
   parts = createSqlitePartsRepository(sqlite.db, { writer });
 }
-const verifier = createTokenVerifier({
+const tokenVerifier = createTokenVerifier({
   issuer: config.ISSUER,
   audience: config.AUDIENCE,
   requireAccessTokenType: !config.ACCEPT_UNTYPED_TOKENS,
@@ -90,6 +95,9 @@ const verifier = createTokenVerifier({
   keys: { cooldownMs: config.JWKS_COOLDOWN_MS },
   ...(metrics ? { fetch: metrics.issuerKeys.fetch } : {}),
 });
+// Spans around token verification and repository calls, from outside: the router and engines know nothing of them.
+const verifier = tracing ? traceVerifier(tokenVerifier) : tokenVerifier;
+if (tracing) parts = traceRepository(parts, config.DATABASE_URL === undefined ? "sqlite" : "postgresql");
 let rateLimits;
 try {
   rateLimits = await createApiRateLimits(config, rateLimitPool, logger);
@@ -113,6 +121,7 @@ const app = createPartsServer({
   headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
   requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
   requireIfMatch: config.REQUIRE_IF_MATCH,
+  tracing: tracing?.requests,
 });
 const url = await app.listen(config.PORT, config.HOST);
 logger.info({ url, issuer: config.ISSUER, audience: config.AUDIENCE }, "parts server listening");
@@ -129,7 +138,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    Promise.all([app.close(config.SHUTDOWN_GRACE_MS), metricsListener?.close()]).then(
+    // Spans still queued are exported after the last request has finished, before the process exits.
+    Promise.all([app.close(config.SHUTDOWN_GRACE_MS).then(() => tracing?.shutdown()), metricsListener?.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
