@@ -15,6 +15,7 @@ import type { RequestSpans } from "@parts/telemetry";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { listenAt } from "@parts/metrics";
+import { auditLog } from "./audit-log.ts";
 import { createDocsHandler, isDocsPath } from "./docs-page/docs-handler.ts";
 import type { Logger } from "./logger.ts";
 import { createLeanTrpcHandler } from "./lean-trpc/lean-trpc-handler.ts";
@@ -114,7 +115,8 @@ export function createPartsServer(options: PartsServerOptions) {
   });
   let stopping = false;
   metrics?.issuerKeys.watchVerifier(verifier);
-  const deps = metrics ? { ...options, parts: metrics.database.timedRepository(options.parts) } : options;
+  const audited = { ...options, audit: options.audit ?? auditLog(logger) };
+  const deps = metrics ? { ...audited, parts: metrics.database.timedRepository(options.parts) } : audited;
   const contextFor = (req: IncomingMessage) => {
     const context = createContext(deps, requestOf(req));
     return metrics ? metrics.auth.observe(context) : context;

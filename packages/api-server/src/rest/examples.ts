@@ -12,6 +12,8 @@ export const examplePart: Part = {
   version: 1,
   createdAt: "2026-01-15T09:30:00.000Z",
   updatedAt: "2026-01-15T09:30:00.000Z",
+  createdBy: "inventory-sync",
+  updatedBy: "inventory-sync",
 };
 
 export const examplePage = { items: [examplePart], nextCursor: "aWQ6NDI" };

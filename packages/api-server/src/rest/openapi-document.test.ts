@@ -56,6 +56,18 @@ describe("the OpenAPI document", () => {
     expect(paths["/api/parts"].get.parameters.find((p: Json) => p.name === "limit").schema).toEqual({ default: 20, type: "integer", minimum: 1, maximum: 100 });
   });
 
+  it("shows the audit trail: createdBy/updatedBy on Part (nullable, read-only for callers) and as list filters", () => {
+    const schemas = (document.components as Json).schemas;
+    for (const field of ["createdBy", "updatedBy"]) {
+      expect(schemas.Part.required).toContain(field);
+      expect(schemas.Part.properties[field]).toEqual({ type: ["string", "null"] });
+      expect(schemas.NewPart.properties[field]).toBeUndefined();
+      expect(schemas.PartPatch.properties[field]).toBeUndefined();
+      const parameter = paths["/api/parts"].get.parameters.find((p: Json) => p.name === field);
+      expect(parameter).toMatchObject({ in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 255 } });
+    }
+  });
+
   it("shows examples the schemas accept", () => {
     expect(Part.parse(examplePart)).toEqual(examplePart);
     expect(ListPartsOutput.parse(examplePage)).toEqual(examplePage);

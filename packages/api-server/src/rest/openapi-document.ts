@@ -39,6 +39,8 @@ const listParameterDescriptions: Record<(typeof listParameters)[number], string>
   cursor: "`nextCursor` of the previous page (opaque); omit for the first page.",
   q: "Case-insensitive substring of part number, model number, name or description; 3 to 100 characters.",
   modelNumber: "Only parts with exactly this model number (after Unicode NFKC normalisation and trimming).",
+  createdBy: "Only parts created by exactly this client id (case-sensitive, after trimming). Parts written before the audit trail existed have none.",
+  updatedBy: "Only parts last updated (or, if never updated, created) by exactly this client id (case-sensitive, after trimming).",
 };
 
 /** The error responses, one component per status, each with an example of every problem type it can carry. */

@@ -34,7 +34,7 @@ export function partIdFromPath(segment: string): Converted<number> {
 }
 
 /** `GET /api/parts` parameters: each at most once; `limit` in decimal digits; the strings as given. */
-export const listParameters = ["limit", "cursor", "q", "modelNumber"] as const;
+export const listParameters = ["limit", "cursor", "q", "modelNumber", "createdBy", "updatedBy"] as const;
 type ListParameter = (typeof listParameters)[number];
 const isListParameter = (name: string): name is ListParameter => (listParameters as readonly string[]).includes(name);
 
