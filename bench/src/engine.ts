@@ -35,13 +35,15 @@ const bundle = (file: string) => fileURLToPath(new URL(`../dist/bin/${file}`, im
 function seedPart(n: number) {
   const at = new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString();
   const partNumber = `PN-${String(n).padStart(6, "0")}`;
-  return [partNumber, partNumberKey(partNumber), `M-${n % 50}`, `Part ${n}`, n % 3 === 0 ? null : `Seeded part number ${n}`, at, at] as const;
+  // Written by a client, as every part stored since the audit trail: responses carry the ids, not nulls.
+  const [createdBy, updatedBy] = ["bench-seed", n % 2 === 0 ? "bench-editor" : "bench-seed"];
+  return [partNumber, partNumberKey(partNumber), `M-${n % 50}`, `Part ${n}`, n % 3 === 0 ? null : `Seeded part number ${n}`, at, at, createdBy, updatedBy] as const;
 }
-const seedColumns = "part_number, part_number_key, model_number, name, description, created_at, updated_at";
+const seedColumns = "part_number, part_number_key, model_number, name, description, created_at, updated_at, created_by, updated_by";
 
 function seedSqlite(file: string, rows: number): void {
   const handle = openDatabase(file);
-  const insert = handle.sqlite.prepare(`insert into parts (${seedColumns}) values (?, ?, ?, ?, ?, ?, ?)`);
+  const insert = handle.sqlite.prepare(`insert into parts (${seedColumns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   handle.sqlite.transaction(() => {
     for (let n = 1; n <= rows; n++) insert.run(...seedPart(n));
   })();
@@ -55,10 +57,11 @@ async function seedPostgres(url: string, rows: number): Promise<void> {
     const parts = Array.from({ length: rows }, (_, i) => seedPart(i + 1));
     await database.pool.query(
       `insert into parts (${seedColumns})
-       select a, b, c, d, e, f::timestamptz, g::timestamptz
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) with ordinality as t(a, b, c, d, e, f, g, n)
+       select a, b, c, d, e, f::timestamptz, g::timestamptz, h, i
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         with ordinality as t(a, b, c, d, e, f, g, h, i, n)
        order by n`,
-      [0, 1, 2, 3, 4, 5, 6].map((column) => parts.map((part) => part[column])),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8].map((column) => parts.map((part) => part[column])),
     );
   } finally {
     await database.close();

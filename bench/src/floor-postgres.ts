@@ -9,7 +9,7 @@
  */
 import { partNumberKey } from "@parts/db";
 import pg from "pg";
-import { serveFloor, type Row } from "./floor-http.ts";
+import { floorClientId, serveFloor, type Row } from "./floor-http.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const pool = new pg.Pool({
@@ -22,18 +22,18 @@ const pool = new pg.Pool({
 });
 pool.on("error", () => {});
 
-const columns = `"id", "part_number", "model_number", "name", "description", "version", "created_at", "updated_at"`;
+const columns = `"id", "part_number", "model_number", "name", "description", "version", "created_at", "updated_at", "created_by", "updated_by"`;
 // Reads: timestamps formatted by the server as the repository has them (ISO 8601 UTC with milliseconds).
 const iso = (column: string) => `to_char("${column}" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "${column}"`;
-const readColumns = `"id", "part_number", "model_number", "name", "description", "version", ${iso("created_at")}, ${iso("updated_at")}`;
+const readColumns = `"id", "part_number", "model_number", "name", "description", "version", ${iso("created_at")}, ${iso("updated_at")}, "created_by", "updated_by"`;
 // The repository's partsInsertLock (packages/db/src/postgres/locks.ts): "part" and 2.
 const insertLock = "1885434484, 2";
 const statements = {
   byId: `select ${readColumns} from "parts" where "id" = $1`,
   page: `select ${readColumns} from "parts" where "id" > $1 order by "id" limit $2`,
   insert:
-    `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "version", "created_at", "updated_at") ` +
-    `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, 1, now(), now() from pg_advisory_xact_lock(${insertLock}) ` +
+    `insert into "parts" ("id", "part_number", "part_number_key", "model_number", "name", "description", "version", "created_at", "updated_at", "created_by", "updated_by") ` +
+    `select nextval(pg_get_serial_sequence('parts', 'id'))::int4, $1, $2, $3, $4, $5, 1, now(), now(), $6, $6 from pg_advisory_xact_lock(${insertLock}) ` +
     `returning ${columns}`,
 };
 
@@ -44,8 +44,8 @@ const uniqueViolation = "23505";
 const timestamptz = 1184;
 const types = { getTypeParser: (oid: number, format?: string) => (oid === timestamptz ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) };
 
-type Values = [number, string, string, string, string | null, number, string, string];
-const toRow = ([id, partNumber, modelNumber, name, description, version, createdAt, updatedAt]: Values): Row => ({
+type Values = [number, string, string, string, string | null, number, string, string, string | null, string | null];
+const toRow = ([id, partNumber, modelNumber, name, description, version, createdAt, updatedAt, createdBy, updatedBy]: Values): Row => ({
   id,
   partNumber,
   modelNumber,
@@ -54,6 +54,8 @@ const toRow = ([id, partNumber, modelNumber, name, description, version, created
   version,
   createdAt,
   updatedAt,
+  createdBy,
+  updatedBy,
 });
 const isoTimestamps = (row: Row): Row => ({ ...row, createdAt: new Date(row.createdAt as string).toISOString(), updatedAt: new Date(row.updatedAt as string).toISOString() });
 
@@ -67,7 +69,7 @@ serveFloor({
   page: (afterId, limit) => run("page", [afterId, limit]),
   create: async (part) => {
     try {
-      const [row] = await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description]);
+      const [row] = await run("insert", [part.partNumber, partNumberKey(part.partNumber), part.modelNumber, part.name, part.description, floorClientId]);
       return row && isoTimestamps(row);
     } catch (error) {
       if ((error as { code?: string }).code === uniqueViolation) return undefined;
