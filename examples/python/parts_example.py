@@ -129,6 +129,12 @@ def main():
     print(f"updated: name {part['name']!r}, version {part['version']}, ETag {headers['ETag']}")
     current_etag = headers["ETag"]
 
+    # The audit trail: the server records which client created the part and which last changed it (from the
+    # token, never from the request body); list filters by either.
+    print(f"audit: created by {part['createdBy']}, last updated by {part['updatedBy']}")
+    _, _, page = request("GET", f"{api}/api/parts?{urllib.parse.urlencode({'updatedBy': part['updatedBy'], 'modelNumber': 'PY-M'})}", headers=auth)
+    print(f"listed by updatedBy: {part['partNumber'] in [p['partNumber'] for p in page['items']]}")
+
     # The same If-Match again is stale now: 412, and the part keeps the first change.
     expect_problem(
         "stale update",

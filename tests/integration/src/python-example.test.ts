@@ -48,6 +48,7 @@ describe("the Python example", () => {
     expect(lines[0]).toBe("token: obtained (client credentials)");
     expect(run.stdout).toMatch(/^created PY-\d+: status 201, id (\d+), version 1, ETag "\1-1"$/m);
     expect(run.stdout).toMatch(/^updated: name 'Bracket, galvanised', version 2, ETag "\d+-2"$/m);
+    expect(run.stdout).toContain(`audit: created by ${stack.writer.clientId}, last updated by ${stack.writer.clientId}\nlisted by updatedBy: True\n`);
     expect(run.stdout).toContain(
       [
         "stale update: refused as expected",

@@ -78,6 +78,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            createdBy: string | null;
+            updatedBy: string | null;
         };
         PartPage: {
             items: components["schemas"]["Part"][];
@@ -252,6 +254,10 @@ export interface operations {
                 q?: string;
                 /** @description Only parts with exactly this model number (after Unicode NFKC normalisation and trimming). */
                 modelNumber?: string;
+                /** @description Only parts created by exactly this client id (case-sensitive, after trimming). Parts written before the audit trail existed have none. */
+                createdBy?: string;
+                /** @description Only parts last updated (or, if never updated, created) by exactly this client id (case-sensitive, after trimming). */
+                updatedBy?: string;
             };
             header?: never;
             path?: never;
@@ -278,7 +284,9 @@ export interface operations {
                      *           "description": "Zinc-plated steel, DIN 933",
                      *           "version": 1,
                      *           "createdAt": "2026-01-15T09:30:00.000Z",
-                     *           "updatedAt": "2026-01-15T09:30:00.000Z"
+                     *           "updatedAt": "2026-01-15T09:30:00.000Z",
+                     *           "createdBy": "inventory-sync",
+                     *           "updatedBy": "inventory-sync"
                      *         }
                      *       ],
                      *       "nextCursor": "aWQ6NDI"
@@ -335,7 +343,9 @@ export interface operations {
                      *       "description": "Zinc-plated steel, DIN 933",
                      *       "version": 1,
                      *       "createdAt": "2026-01-15T09:30:00.000Z",
-                     *       "updatedAt": "2026-01-15T09:30:00.000Z"
+                     *       "updatedAt": "2026-01-15T09:30:00.000Z",
+                     *       "createdBy": "inventory-sync",
+                     *       "updatedBy": "inventory-sync"
                      *     }
                      */
                     "application/json": components["schemas"]["Part"];
@@ -384,6 +394,10 @@ export interface operations {
                 q?: string;
                 /** @description Only parts with exactly this model number (after Unicode NFKC normalisation and trimming). */
                 modelNumber?: string;
+                /** @description Only parts created by exactly this client id (case-sensitive, after trimming). Parts written before the audit trail existed have none. */
+                createdBy?: string;
+                /** @description Only parts last updated (or, if never updated, created) by exactly this client id (case-sensitive, after trimming). */
+                updatedBy?: string;
             };
             header?: never;
             path?: never;
@@ -473,7 +487,9 @@ export interface operations {
                      *       "description": "Zinc-plated steel, DIN 933",
                      *       "version": 1,
                      *       "createdAt": "2026-01-15T09:30:00.000Z",
-                     *       "updatedAt": "2026-01-15T09:30:00.000Z"
+                     *       "updatedAt": "2026-01-15T09:30:00.000Z",
+                     *       "createdBy": "inventory-sync",
+                     *       "updatedBy": "inventory-sync"
                      *     }
                      */
                     "application/json": components["schemas"]["Part"];
@@ -666,7 +682,9 @@ export interface operations {
                      *       "description": "Zinc-plated steel, DIN 933",
                      *       "version": 1,
                      *       "createdAt": "2026-01-15T09:30:00.000Z",
-                     *       "updatedAt": "2026-01-15T09:30:00.000Z"
+                     *       "updatedAt": "2026-01-15T09:30:00.000Z",
+                     *       "createdBy": "inventory-sync",
+                     *       "updatedBy": "inventory-sync"
                      *     }
                      */
                     "application/json": components["schemas"]["Part"];
