@@ -20,11 +20,14 @@ export function createRequestSpans(tracer: Tracer = trace.getTracer(instrumentat
   return {
     traced<T>(req: IncomingMessage, res: ServerResponse, request: ServerSpanRequest, handle: () => T): T {
       const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-      const attributes: Attributes = { "http.request.method": request.method };
-      if (request.route !== undefined) attributes["http.route"] = request.route;
-      const span = tracer.startSpan(request.name, { kind: SpanKind.SERVER, attributes }, parent);
+      // No attributes at the start: the SDK's samplers decide by trace id and parent, and an unsampled request
+      // (most of them, with a ratio sampler) then builds and sanitizes no attribute object.
+      const span = tracer.startSpan(request.name, { kind: SpanKind.SERVER }, parent);
       // Unsampled: nothing to record, and nothing under it is traced (the child spans look for a recording parent).
       if (!span.isRecording()) return handle();
+      const attributes: Attributes = { "http.request.method": request.method };
+      if (request.route !== undefined) attributes["http.route"] = request.route;
+      span.setAttributes(attributes);
       res.once("close", () => {
         if (res.headersSent) span.setAttribute("http.response.status_code", res.statusCode);
         // Semantic conventions: a server span is an error for 5xx only; 4xx are the caller's.
