@@ -3,17 +3,7 @@ import type { Statement } from "better-sqlite3";
 import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
 import { equalities, exactFiltersOf, memo, type ExactFilters } from "./list-filters.ts";
-import type {
-  CreatePart,
-  DeletedPart,
-  ListPartsQuery,
-  Part,
-  PartsPage,
-  PartsRepository,
-  UpdatePart,
-  WriteActor,
-  WriteCondition,
-} from "./parts-contract.ts";
+import type { CreatePart, DeletedPart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteActor, WriteCondition } from "./parts-contract.ts";
 import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";

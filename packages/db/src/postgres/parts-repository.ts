@@ -1,16 +1,6 @@
 import { and, eq, getTableColumns, or, sql, type SQL } from "drizzle-orm";
 import { equalities, exactFiltersOf, memo, type ExactFilters } from "../list-filters.ts";
-import type {
-  CreatePart,
-  DeletedPart,
-  ListPartsQuery,
-  Part,
-  PartsPage,
-  PartsRepository,
-  UpdatePart,
-  WriteActor,
-  WriteCondition,
-} from "../parts-contract.ts";
+import type { CreatePart, DeletedPart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteActor, WriteCondition } from "../parts-contract.ts";
 import { partNumberKey } from "../part-number-key.ts";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { likeSubstringPattern } from "../search-query.ts";
