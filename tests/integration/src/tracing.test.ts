@@ -2,7 +2,7 @@
  * OpenTelemetry traces across processes: this process is the caller (its own SDK, spans kept in memory), a real
  * server process exports to an OTLP/HTTP receiver in this process (the exporter's JSON encoding, decoded here).
  * One trace runs from the caller's span through the server's span to the token check and the database query;
- * a hand-made `traceparent` is continued too. The server's batch processor waits a minute between exports, so
+ * a hand-made `traceparent` is continued too, on SQLite and on PostgreSQL. The server's batch processor waits a minute between exports, so
  * the spans arrive only through the flush on SIGTERM: the shutdown path is what delivers them.
  */
 import { createServer, type Server } from "node:http";
@@ -11,6 +11,7 @@ import { trace } from "@opentelemetry/api";
 import { createPartsClient } from "@parts/client";
 import { startFakeIssuer, type FakeIssuer } from "@parts/fake-issuer";
 import { startTracing, type Tracing } from "@parts/telemetry";
+import { startTestPostgres, type TestPostgres } from "@parts/test-postgres";
 import { InMemorySpanExporter } from "@parts/telemetry/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disposeServer, startServer, type ServerProcess } from "./harness/server-process.ts";
@@ -56,6 +57,8 @@ const callerSpans = new InMemorySpanExporter();
 let caller: { traceId: string; spanId: string };
 const handMade = { traceId: "5e2a8f1c0b7d4e3fa9c6b1d2e3f40516", spanId: "a1b2c3d4e5f60718" };
 let partId: number;
+let postgres: TestPostgres;
+const onPostgres = { traceId: "0c1d2e3f405162738495a6b7c8d9eaf1", spanId: "1122334455667788" };
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -74,14 +77,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   issuer = await startFakeIssuer();
-  server = await startServer({
-    issuer: issuer.issuer,
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
-      OTEL_SERVICE_NAME: "parts-it",
-      OTEL_BSP_SCHEDULE_DELAY: "60000",
-    },
-  });
+  const otlpEnv = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+    OTEL_SERVICE_NAME: "parts-it",
+    OTEL_BSP_SCHEDULE_DELAY: "60000",
+  };
+  server = await startServer({ issuer: issuer.issuer, env: otlpEnv });
   callerTracing = await startTracing({ serviceName: "caller", exporter: callerSpans });
 
   const token = await issuer.sign({ client_id: "tracer", sub: "tracer" });
@@ -99,11 +100,25 @@ beforeAll(async () => {
   });
   expect(rest.status).toBe(200);
   expect(await server.stop()).toBe(0);
+
+  // The same server on PostgreSQL: its query spans name the other database system.
+  postgres = await startTestPostgres({ fsyncOff: true, local: true });
+  const postgresServer = await startServer({
+    issuer: issuer.issuer,
+    env: { ...otlpEnv, DATABASE_URL: await postgres.createDatabase() },
+  });
+  const list = await fetch(`${postgresServer.url}/api/parts?limit=5`, {
+    headers: { authorization: `Bearer ${token}`, traceparent: `00-${onPostgres.traceId}-${onPostgres.spanId}-01` },
+  });
+  expect(list.status).toBe(200);
+  expect(await postgresServer.stop()).toBe(0);
+  await disposeServer(postgresServer);
 });
 afterAll(async () => {
   await disposeServer(server);
   await callerTracing?.shutdown();
   await issuer?.close();
+  await postgres?.stop();
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
@@ -138,6 +153,15 @@ describe("one trace from the caller into the database", () => {
     const serverSpan = trace_.find((span) => span.kind === serverKind)!;
     expect(serverSpan).toMatchObject({ name: "GET /api/parts/{id}", parentSpanId: handMade.spanId });
     expect(trace_.filter((span) => span.parentSpanId === serverSpan.spanId).map((span) => span.name).sort()).toEqual(["db parts.byId", "verify token"]);
+  });
+
+  it("names PostgreSQL as the database system of a server on PostgreSQL", () => {
+    const trace_ = spansOfTrace(onPostgres.traceId);
+    const serverSpan = trace_.find((span) => span.kind === serverKind)!;
+    expect(serverSpan).toMatchObject({ name: "GET /api/parts", parentSpanId: onPostgres.spanId });
+    const query = trace_.find((span) => span.name === "db parts.list")!;
+    expect(query.parentSpanId).toBe(serverSpan.spanId);
+    expect(query.attributes).toMatchObject({ "db.system.name": "postgresql", "db.system": "postgresql", "db.operation.name": "list" });
   });
 
   it("never exports the token, and never the part id in a name", () => {
