@@ -175,7 +175,7 @@ describe("accepted strings round-trip as the text rules define", () => {
         stored++;
         const part = created.body.result.data;
         const trimmedOrNull = (value: string | null) => (value === null || value.trim() === "" ? null : value.trim());
-        expect(Object.keys(part).sort()).toEqual(["createdAt", "description", "id", "modelNumber", "name", "partNumber", "updatedAt", "version"]);
+        expect(Object.keys(part).sort()).toEqual(["createdAt", "createdBy", "description", "id", "modelNumber", "name", "partNumber", "updatedAt", "updatedBy", "version"]);
         expect(part).toMatchObject({
           partNumber: input.partNumber.normalize("NFKC").trim(),
           modelNumber: modelNumber.normalize("NFKC").trim(),
