@@ -6,6 +6,7 @@
  * table. Exits non-zero when a scenario had errors (non-2xx counts) or the two servers disagree on a response body.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,8 @@ import { createTokenProvider } from "@parts/client";
 import { signingAlg, startIssuer } from "@parts/authorization-server";
 import pino from "pino";
 import { measureBalanced, type BalancedResult } from "./balanced.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
+import { baselineEnv, measureObservability, observabilityVariants, type ObservabilityResult } from "./observability.ts";
 import { combineRounds, medianRatio } from "./rounds.ts";
 import { startEngine, type EngineName } from "./engine.ts";
 import { runLoad } from "./load-generator.ts";
@@ -25,15 +28,23 @@ import type { SearchBenchResult } from "./search.ts";
 if (process.argv.includes("--soak")) await (await import("./soak.ts")).runSoak();
 
 const quick = process.argv.includes("--quick");
-// `--only=byId,create,fresh,verify,client,search,balanced,rest`: a subset while working on one target; results/only[-postgres].*.
+// `--only=byId,create,fresh,verify,client,search,balanced,rest,observability`: a subset while working on one target; results/only[-postgres].*.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const engineName: EngineName = process.argv.includes("--db=postgres") ? "postgres" : "sqlite";
 // The micro-benchmarks do not touch the parts database: a PostgreSQL run leaves them to the SQLite run.
-const selected = (part: string) => (only === undefined ? engineName === "sqlite" || !["verify", "client", "search"].includes(part) : only.includes(part));
-const settings = quick
+const selected = (part: string) => (only === undefined ? engineName === "sqlite" || !["verify", "client", "search", "observability"].includes(part) : only.includes(part));
+const preset = quick
   ? { duration: 1, rounds: 1, warmup: 1, poolSize: 200, microSeconds: 0.3, clientSeconds: 1, clientWarmupSeconds: 0.3, seedRows: 2_000, searchRows: 20_000, searchIterations: 5 }
   : // poolSize exceeds the server verifier's 1,000-token cache, so a cycled pool never hits it.
     { duration: 5, rounds: 3, warmup: 2, poolSize: 3_000, microSeconds: 2, clientSeconds: 4, clientWarmupSeconds: 3, seedRows: 10_000, searchRows: 100_000, searchIterations: 21 };
+const numberArgument = (name: string) => {
+  const value = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return value === undefined ? undefined : Number(value);
+};
+// `--rounds=N --duration=S`: while working on one figure, more or longer rounds than the preset.
+const settings = { ...preset, rounds: numberArgument("rounds") ?? preset.rounds, duration: numberArgument("duration") ?? preset.duration };
+// `--observability=metrics,log`: only the observability settings whose names contain one of these words.
+const observabilityFilter = process.argv.find((arg) => arg.startsWith("--observability="))?.slice("--observability=".length).split(",");
 const connections = 50;
 const serverCore = 0;
 const loadCore = 1;
@@ -94,6 +105,33 @@ async function bodies(origin: string, token?: string): Promise<string[]> {
   return Promise.all(parityPaths.map(async (path) => (await fetch(origin + path, { headers })).text()));
 }
 
+type StartApi = (core: number, logFile: string, env?: Record<string, string>) => Promise<{ child: ChildProcess; origin: string }>;
+
+/** Each observability setting against a server with all of them off; more rounds than the scenarios, as the budgets are a few per cent. */
+async function measureObservabilityCost(startApi: StartApi, token: string): Promise<ObservabilityResult[]> {
+  const sink = await startOtlpSink();
+  const started = async (env: Record<string, string>, logFile: string) => {
+    const { child, origin } = await startApi(serverCore, logFile, env);
+    await waitForHttp(`${origin}/readyz`, child);
+    return { target: { origin, pids: [child.pid!] }, stop: () => stop(child) };
+  };
+  const baseline = await started(baselineEnv, join(work, "server-baseline.log"));
+  let variants = 0;
+  try {
+    return await measureObservability({
+      baseline: baseline.target,
+      rounds: numberArgument("rounds") ?? (quick ? 1 : 5),
+      start: (env) => started({ ...baselineEnv, ...env }, join(work, `server-variant-${++variants}.log`)),
+      ports: async () => ({ metrics: await freePort(), otlp: sink.port }),
+      load: (name, target, warmUp) => load(name, "byId", target, { token }, warmUp),
+    }, observabilityVariants.filter((variant) => observabilityFilter?.some((word) => variant.name.includes(word)) ?? true));
+  } finally {
+    await baseline.stop();
+    await sink.close();
+    if (sink.received() > 0) log(`observability: the OTLP sink received ${sink.received()} export request(s)`);
+  }
+}
+
 async function mintPool(issuer: string, clientId: string, clientSecret: string, size: number) {
   const started = performance.now();
   const pool = new Set<string>();
@@ -131,10 +169,10 @@ async function main(): Promise<RunReport> {
   if (!clientSecret) throw new Error("issuer returned no client secret");
   const serverLog = join(work, "server.log");
   // Run exactly as the README's production command (and `@parts/server serve`) does.
-  const startApi = async (core: number, logFile: string) => {
+  const startApi = async (core: number, logFile: string, settingsEnv: Record<string, string> = {}) => {
     const port = await freePort();
     const child = nodeOnCore(core, ["--max-semi-space-size=4", serverMain], {
-      env: { NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...engine.apiEnv, ISSUER: issuer.url, AUDIENCE: "api://parts", LOG_LEVEL: "info" },
+      env: { NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...engine.apiEnv, ISSUER: issuer.url, AUDIENCE: "api://parts", LOG_LEVEL: "info", ...settingsEnv },
       logFile,
     });
     return { child, origin: `http://127.0.0.1:${port}` };
@@ -148,6 +186,7 @@ async function main(): Promise<RunReport> {
   let search: SearchBenchResult | undefined;
   let pool = { size: 0, perSec: 0 };
   let balanced: BalancedResult | undefined;
+  let observability: ObservabilityResult[] = [];
   const rest: RestComparison[] = [];
   try {
     await waitForHttp(`${floorOrigin}/healthz`, floor);
@@ -208,6 +247,11 @@ async function main(): Promise<RunReport> {
       }
     }
 
+    if (selected("observability")) {
+      log("observability: each setting against a process with everything off, parts.byId …");
+      observability = await measureObservabilityCost(startApi, token);
+    }
+
     if (selected("verify")) {
       log("micro-benchmarks: token verification per algorithm (core 0) …");
       verify = JSON.parse(await runOnCore(serverCore, [src("./micro.ts"), "verify", JSON.stringify({ seconds: settings.microSeconds, tokens: quick ? 100 : 2000 })])) as VerifyResult[];
@@ -248,6 +292,7 @@ async function main(): Promise<RunReport> {
     client,
     search,
     balanced,
+    observability,
     rest: rest.map(({ route, procedure, rest, trpc, ratio }) => ({ route, procedure, rest, trpc, ratio })),
     failures,
   };

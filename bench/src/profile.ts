@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @parts/bench profile <kind> [seconds]`: runs the real server under `node --cpu-prof` on core 0,
+ * `pnpm --filter @parts/bench profile <kind> [seconds] [--fresh] [NAME=value …]`: runs the real server under `node --cpu-prof` on core 0,
  * drives one scenario from core 1, and prints the top self-time functions and packages. Tokens come from
  * `startFakeIssuer` (RS256, same as the real issuer) so a profile needs no issuer database.
  */
@@ -16,6 +16,8 @@ import type { RequestKind } from "./scenarios.ts";
 const kind = (process.argv[2] ?? "byId") as RequestKind;
 const seconds = Number(process.argv[3] ?? 5);
 const fresh = process.argv.includes("--fresh");
+// `NAME=value` arguments change the server's environment (e.g. `LOG_LEVEL=warn METRICS_PORT=9464`).
+const envOverrides = Object.fromEntries(process.argv.slice(2).filter((arg) => /^[A-Z_]+=/.test(arg)).map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]));
 const work = mkdtempSync(join(tmpdir(), "parts-profile-"));
 const db = join(work, "parts.db");
 const handle = openDatabase(db);
@@ -28,7 +30,7 @@ handle.close();
 const issuer = await startFakeIssuer({ alg: "RS256" });
 const port = await freePort();
 const server = nodeOnCore(0, ["--cpu-prof", `--cpu-prof-dir=${work}`, fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
-  env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "info" },
+  env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "info", ...envOverrides },
   logFile: join(work, "server.log"),
 });
 const origin = `http://127.0.0.1:${port}`;

@@ -3,6 +3,7 @@ import type { BalancedResult } from "./balanced.ts";
 import type { EngineName } from "./engine.ts";
 import type { LoadSummary } from "./load-generator.ts";
 import type { ClientResult, VerifyResult } from "./micro.ts";
+import type { ObservabilityResult } from "./observability.ts";
 import type { SearchBenchResult } from "./search.ts";
 
 export interface ScenarioResult extends LoadSummary {
@@ -36,6 +37,8 @@ export interface RunReport {
   balanced: BalancedResult | undefined;
   /** REST routes against the tRPC procedures they call, on the same server in alternating rounds. */
   rest: RestComparison[];
+  /** Each observability setting against a server with all of them off (SQLite runs). */
+  observability: ObservabilityResult[];
   failures: string[];
 }
 
@@ -111,7 +114,14 @@ function evaluateRest(report: RunReport): Target[] {
 }
 
 export function evaluate(report: RunReport): Target[] {
-  return [...(report.engine.name === "postgres" ? evaluatePostgres(report) : evaluateSqlite(report)), ...evaluateRest(report)];
+  return [...(report.engine.name === "postgres" ? evaluatePostgres(report) : evaluateSqlite(report)), ...evaluateRest(report), ...evaluateObservability(report)];
+}
+
+/** Issue 14's budgets: a setting's throughput loss against the process with everything off. */
+function evaluateObservability(report: RunReport): Target[] {
+  return report.observability
+    .filter((r) => r.budget !== undefined)
+    .map((r) => ({ target: `${r.name}: ≤ ${(r.budget! * 100).toFixed(0)}% parts.byId throughput loss`, measured: `${((1 - r.ratio) * 100).toFixed(1)}% (${x(r.ratio)})`, met: 1 - r.ratio <= r.budget! }));
 }
 
 function evaluateSqlite(report: RunReport): Target[] {
@@ -168,6 +178,7 @@ export function markdownReport(report: RunReport, targets: Target[]): string {
   lines.push("", ...busyReport(report));
   if (report.balanced) lines.push("", ...balancedReport(report.balanced));
   if (report.rest.length > 0) lines.push("", ...restReport(report.rest));
+  if (report.observability.length > 0) lines.push("", ...observabilityReport(report.observability));
   const floorRss = Math.max(0, ...Object.values(report.floor).map((s) => s.serverRssPeakMb));
   const freshNote =
     report.tokenPool.size === 0
@@ -244,6 +255,22 @@ function restReport(rest: RestComparison[]): string[] {
     ...rest.map((r) => {
       const rounds = r.rest.roundsRequestsPerSec && r.trpc.roundsRequestsPerSec ? r.rest.roundsRequestsPerSec.map((v, i) => `${v}/${r.trpc.roundsRequestsPerSec![i]}`).join(", ") : "–";
       return `| ${r.route} | ${n0(r.rest.requestsPerSec)} | ${r.procedure} | ${n0(r.trpc.requestsPerSec)} | ${x(r.ratio)} | ${rounds} | ${ms(r.rest.p99Ms)} | ${ms(r.trpc.p99Ms)} | ${r.rest.errors + r.trpc.errors} |`;
+    }),
+  ];
+}
+
+function observabilityReport(results: ObservabilityResult[]): string[] {
+  return [
+    "### What observability costs (parts.byId; each setting against a process with everything off, alternating rounds)",
+    "",
+    "Baseline: `LOG_LEVEL=warn`, no `METRICS_PORT`, no `OTEL_*`, no `RATE_LIMIT_*`. The first row is a second baseline process: the noise of this comparison.",
+    "",
+    "| setting | req/s | baseline req/s | ratio | cost | rounds, setting / baseline req/s | p99 ms | baseline p99 ms | server µs/req | baseline µs/req | errors |",
+    "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ...results.map((r) => {
+      const rounds = r.variant.roundsRequestsPerSec && r.baseline.roundsRequestsPerSec ? r.variant.roundsRequestsPerSec.map((v, i) => `${v}/${r.baseline.roundsRequestsPerSec![i]}`).join(", ") : "–";
+      const cost = `${((1 - r.ratio) * 100).toFixed(1)}%`;
+      return `| ${r.name} | ${n0(r.variant.requestsPerSec)} | ${n0(r.baseline.requestsPerSec)} | ${x(r.ratio)} | ${cost} | ${rounds} | ${ms(r.variant.p99Ms)} | ${ms(r.baseline.p99Ms)} | ${n0(cpuPerRequest(r.variant))} | ${n0(cpuPerRequest(r.baseline))} | ${r.variant.errors + r.baseline.errors} |`;
     }),
   ];
 }

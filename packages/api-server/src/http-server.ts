@@ -15,6 +15,7 @@ import type { RequestSpans } from "@parts/telemetry";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { listenAt } from "@parts/metrics";
+import { createAccessLog } from "./access-log.ts";
 import { auditLog } from "./audit-log.ts";
 import { createDocsHandler, isDocsPath } from "./docs-page/docs-handler.ts";
 import type { Logger } from "./logger.ts";
@@ -188,40 +189,25 @@ export function createPartsServer(options: PartsServerOptions) {
   // headers timeout really let a slow-loris client hold its connection for up to 40 s.
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4)));
 
-  // Responses not yet finished, so close() can tell their keep-alive connections to end with them.
-  const inFlight = new Set<ServerResponse>();
+  const accessLog = createAccessLog(logger);
 
   const server: Server = createServer({ connectionsCheckingInterval }, (req, res) => {
-    const started = process.hrtime.bigint();
-    inFlight.add(res);
-    res.once("close", () => inFlight.delete(res));
+    const started = performance.now();
     const requestId = (req.headers["x-request-id"] as string | undefined)?.slice(0, 128) || randomUUID();
     const requestFacts: RequestFacts = {};
     facts.set(req, requestFacts);
     res.setHeader("x-request-id", requestId);
     for (const [name, value] of commonHeaders) res.setHeader(name, value);
-    if (metrics) {
-      metrics.requests.started();
-      res.once("close", () => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        metrics.requests.finished(req.url ?? "/", req.method, res.writableFinished ? res.statusCode : "aborted", seconds);
-      });
-    }
-    res.once("finish", () => {
-      const path = (req.url ?? "").split("?")[0]!;
-      const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
-      logger.info(
-        {
-          reqId: requestId,
-          method: req.method,
-          procedure,
-          path: procedure === undefined ? path : undefined,
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-          clientId: requestFacts.clientId,
-        },
-        "request",
-      );
+    metrics?.requests.started();
+    // One listener per request for everything done after the answer: each costs, at every request.
+    res.once("close", () => {
+      const durationMs = performance.now() - started;
+      const url = req.url ?? "/";
+      const status = res.writableFinished ? res.statusCode : "aborted";
+      metrics?.requests.finished(url, req.method, status, durationMs / 1000);
+      if (status !== "aborted") accessLog.write({ reqId: requestId, method: req.method, url, trpcBasePath, status, durationMs, clientId: requestFacts.clientId });
+      // server.close() ended only the connections idle at that moment; this one is idle now.
+      if (stopping) setImmediate(() => server.closeIdleConnections());
     });
     const handled = tracing ? tracing.traced(req, res, serverSpanRequest(req.method, req.url ?? "/"), () => handle(req, res)) : handle(req, res);
     handled.catch((err: unknown) => {
@@ -245,15 +231,10 @@ export function createPartsServer(options: PartsServerOptions) {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // server.close() only ends connections idle right now: one busy with a request would otherwise stay
-      // open as keep-alive after its answer until keepAliveTimeout or the grace ran out.
-      for (const res of inFlight) {
-        if (!res.headersSent) res.setHeader("connection", "close");
-        else res.once("close", () => setImmediate(() => server.closeIdleConnections()));
-      }
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      accessLog.flush();
       await database.close();
     },
   };

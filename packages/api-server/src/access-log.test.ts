@@ -1,0 +1,77 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createAccessLog, type AccessEntry } from "./access-log.ts";
+import { createLogger } from "./logger.ts";
+
+function capture(level = "info") {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger(level, sink);
+  return { logger, accessLog: createAccessLog(logger), lines };
+}
+
+const entry = (overrides: Partial<AccessEntry> = {}): AccessEntry => ({
+  reqId: "7f1c8a9e-1b2c-4d5e-8f90-123456789abc",
+  method: "GET",
+  url: "/trpc/parts.byId?input=%7B%22id%22%3A1%7D",
+  trpcBasePath: "/trpc/",
+  status: 200,
+  durationMs: 1.234567,
+  clientId: "bench",
+  ...overrides,
+});
+
+/** What `logger.info` writes for the same entry: the format the hand-built line must keep. */
+function throughPino(e: AccessEntry) {
+  const { logger, lines } = capture();
+  const path = e.url.split("?")[0]!;
+  const procedure = path.startsWith(e.trpcBasePath) ? path.slice(e.trpcBasePath.length) : undefined;
+  logger.info({ reqId: e.reqId, method: e.method, procedure, path: procedure === undefined ? path : undefined, status: e.status, durationMs: e.durationMs, clientId: e.clientId }, "request");
+  return lines[0]!;
+}
+
+const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+
+describe("the access log line", () => {
+  it.each([
+    ["a tRPC call", entry()],
+    ["a REST call without a client (path, no query string)", entry({ url: "/api/parts/5?x=1", clientId: undefined, status: 401 })],
+    ["a request id and path that need escaping", entry({ reqId: 'a"b\\c\u2028\u0001é', url: '/api/"quoted"/\u00e9', method: undefined })],
+    ["a batch", entry({ url: "/trpc/parts.byId,parts.list?batch=1", status: 207 })],
+  ])("is byte for byte what pino writes for %s (fails when pino's line format moves)", (_name, e) => {
+    const { accessLog, lines } = capture();
+    accessLog.write(e);
+    accessLog.flush();
+    expect(lines).toHaveLength(1);
+    expect(withoutTime(lines[0]!)).toBe(withoutTime(throughPino(e)));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, service: "parts-server", msg: "request", reqId: e.reqId });
+  });
+
+  it("writes nothing above info, and follows a level changed later", () => {
+    const { logger, accessLog, lines } = capture("warn");
+    accessLog.write(entry());
+    accessLog.flush();
+    expect(lines).toHaveLength(0);
+    logger.level = "info";
+    accessLog.write(entry());
+    accessLog.flush();
+    expect(lines).toHaveLength(1);
+  });
+
+  it("writes the lines of one event-loop turn together, in order, by the end of the turn", async () => {
+    const { accessLog, lines } = capture();
+    for (const reqId of ["a", "b", "c"]) accessLog.write(entry({ reqId }));
+    expect(lines).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.split("\n").filter(Boolean).map((line) => JSON.parse(line).reqId)).toEqual(["a", "b", "c"]);
+    accessLog.write(entry({ reqId: "d" }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(2);
+  });
+});

@@ -1,0 +1,63 @@
+import pino, { type Logger } from "pino";
+
+/** The facts of one answered request, as the access log line gives them. */
+export interface AccessEntry {
+  reqId: string;
+  method: string | undefined;
+  /** The request's URL; the line gives the procedure for tRPC calls, the path (no query string) otherwise. */
+  url: string;
+  trpcBasePath: string;
+  status: number;
+  durationMs: number;
+  clientId: string | undefined;
+}
+
+const infoLevel = 30;
+const quoted = (text: string | undefined) => (text === undefined ? undefined : JSON.stringify(text));
+const field = (name: string, json: string | undefined) => (json === undefined ? "" : `,"${name}":${json}`);
+
+/** The access log of one server: `write` an entry per answered request; `flush` before the process ends. */
+export interface AccessLog {
+  write(entry: AccessEntry): void;
+  flush(): void;
+}
+
+/**
+ * The per-request "request" line at info, written to the logger's destination in pino's own format
+ * (`{"level":30,"time":…,<the logger's bindings>,…,"msg":"request"}`). Going through `logger.info` and one
+ * destination write per line cost a fifth of a cached `parts.byId` (bench/README.md, "What observability
+ * costs"): pino's generic serializer walks and type-checks every field, and sonic-boom measures its whole pending
+ * buffer at every write. This line's fields are fixed, so it is built in one template, and the lines of one
+ * event-loop turn go to the destination as one write. It reads the logger's bindings and stream through
+ * `pino.symbols`, pino's documented hook for libraries, and honours the logger's level at every call. Fenced
+ * here and guarded by a test that compares it with what `logger.info` writes for the same fields
+ * (docs/decisions/0003-access-log-line.md).
+ */
+export function createAccessLog(logger: Logger): AccessLog {
+  const state = logger as unknown as Record<symbol, unknown>;
+  const bindings = state[pino.symbols.chindingsSym] as string;
+  const stream = state[pino.symbols.streamSym] as { write(text: string): unknown };
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const lines = pending.join("");
+    pending = [];
+    stream.write(lines);
+  };
+  return {
+    write(entry) {
+      if (logger.levelVal > infoLevel) return;
+      const queryAt = entry.url.indexOf("?");
+      const path = queryAt === -1 ? entry.url : entry.url.slice(0, queryAt);
+      const procedure = path.startsWith(entry.trpcBasePath) ? path.slice(entry.trpcBasePath.length) : undefined;
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(
+        `{"level":${infoLevel},"time":${Date.now()}${bindings}` +
+          `,"reqId":${JSON.stringify(entry.reqId)}${field("method", quoted(entry.method))}` +
+          (procedure === undefined ? `,"path":${JSON.stringify(path)}` : `,"procedure":${JSON.stringify(procedure)}`) +
+          `,"status":${entry.status},"durationMs":${entry.durationMs}${field("clientId", quoted(entry.clientId))},"msg":"request"}\n`,
+      );
+    },
+    flush,
+  };
+}
