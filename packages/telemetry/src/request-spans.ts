@@ -19,7 +19,8 @@ export interface ServerSpanRequest {
 export function createRequestSpans(tracer: Tracer = trace.getTracer(instrumentationScope)) {
   return {
     traced<T>(req: IncomingMessage, res: ServerResponse, request: ServerSpanRequest, handle: () => T): T {
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      // Most requests carry no trace context: the propagator is asked only when there is one to read.
+      const parent = req.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, req.headers);
       // No attributes at the start: the SDK's samplers decide by trace id and parent, and an unsampled request
       // (most of them, with a ratio sampler) then builds and sanitizes no attribute object.
       const span = tracer.startSpan(request.name, { kind: SpanKind.SERVER }, parent);
