@@ -246,6 +246,11 @@ function busyReport(report: RunReport): string[] {
   return lines;
 }
 
+/** "a/b, a/b, …": each round's req/s of two sides that alternated. */
+function pairedRounds(a: ScenarioResult, b: ScenarioResult): string {
+  return a.roundsRequestsPerSec && b.roundsRequestsPerSec ? a.roundsRequestsPerSec.map((v, i) => `${v}/${b.roundsRequestsPerSec![i]}`).join(", ") : "–";
+}
+
 function restReport(rest: RestComparison[]): string[] {
   return [
     "### REST routes against the tRPC procedures they call (same server, alternating rounds)",
@@ -253,7 +258,7 @@ function restReport(rest: RestComparison[]): string[] {
     "| route | req/s | procedure | req/s | ratio | rounds, REST / tRPC req/s | REST p99 ms | tRPC p99 ms | errors |",
     "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |",
     ...rest.map((r) => {
-      const rounds = r.rest.roundsRequestsPerSec && r.trpc.roundsRequestsPerSec ? r.rest.roundsRequestsPerSec.map((v, i) => `${v}/${r.trpc.roundsRequestsPerSec![i]}`).join(", ") : "–";
+      const rounds = pairedRounds(r.rest, r.trpc);
       return `| ${r.route} | ${n0(r.rest.requestsPerSec)} | ${r.procedure} | ${n0(r.trpc.requestsPerSec)} | ${x(r.ratio)} | ${rounds} | ${ms(r.rest.p99Ms)} | ${ms(r.trpc.p99Ms)} | ${r.rest.errors + r.trpc.errors} |`;
     }),
   ];
@@ -268,7 +273,7 @@ function observabilityReport(results: ObservabilityResult[]): string[] {
     "| setting | req/s | baseline req/s | ratio | cost | rounds, setting / baseline req/s | p99 ms | baseline p99 ms | server µs/req | baseline µs/req | errors |",
     "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ...results.map((r) => {
-      const rounds = r.variant.roundsRequestsPerSec && r.baseline.roundsRequestsPerSec ? r.variant.roundsRequestsPerSec.map((v, i) => `${v}/${r.baseline.roundsRequestsPerSec![i]}`).join(", ") : "–";
+      const rounds = pairedRounds(r.variant, r.baseline);
       const cost = `${((1 - r.ratio) * 100).toFixed(1)}%`;
       return `| ${r.name} | ${n0(r.variant.requestsPerSec)} | ${n0(r.baseline.requestsPerSec)} | ${x(r.ratio)} | ${cost} | ${rounds} | ${ms(r.variant.p99Ms)} | ${ms(r.baseline.p99Ms)} | ${n0(cpuPerRequest(r.variant))} | ${n0(cpuPerRequest(r.baseline))} | ${r.variant.errors + r.baseline.errors} |`;
     }),
