@@ -1,6 +1,12 @@
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { Writable } from "node:stream";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createLogger, redactedPaths } from "./logger.ts";
+
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const loggerModule = pathToFileURL(new URL("./logger.ts", import.meta.url).pathname).href;
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -30,5 +36,19 @@ describe("createLogger", () => {
     const { logger, lines } = capture();
     logger.info({ reqId: "r1", procedure: "parts.byId", status: 200, clientId: "bench" }, "request");
     expect(lines[0]).toMatchObject({ reqId: "r1", procedure: "parts.byId", status: 200, clientId: "bench", service: "parts-server" });
+  });
+
+  it.each([
+    ["ends by itself", ""],
+    ["calls process.exit", "process.exit(3);"],
+  ])("writes the lines it still holds when the process %s (stdout is batched)", (_how, ending) => {
+    const script = `const { createLogger } = await import(${JSON.stringify(loggerModule)}); const logger = createLogger("info"); logger.info("first"); logger.warn("last"); ${ending}`;
+    let stdout: string;
+    try {
+      stdout = execFileSync(process.execPath, ["--import", tsxLoader, "--input-type=module", "-e", script], { encoding: "utf8" });
+    } catch (error) {
+      stdout = (error as { stdout: string }).stdout;
+    }
+    expect(stdout.trim().split("\n").map((line) => JSON.parse(line).msg)).toEqual(["first", "last"]);
   });
 });

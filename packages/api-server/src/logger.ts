@@ -26,11 +26,21 @@ export const logFlushIntervalMs = 250;
  * observability costs"). A quiet server still writes a line within a quarter of a second; pino flushes what is
  * queued when the process exits, so only a `kill -9` can lose the last quarter second.
  */
-export function createLogger(
-  level: string,
-  destination: pino.DestinationStream = pino.destination({ dest: 1, sync: true, minLength: logBufferBytes, periodicFlush: logFlushIntervalMs }),
-): Logger {
+export function createLogger(level: string, destination: pino.DestinationStream = stdout()): Logger {
   return pino({ level, base: { service: "parts-server" }, redact: { paths: redactedPaths, censor: "[redacted]" } }, destination);
+}
+
+/** Standard output, batched; what is held is written when the process exits (pino does that only for asynchronous destinations). */
+function stdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: true, minLength: logBufferBytes, periodicFlush: logFlushIntervalMs });
+  process.once("exit", () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing left to write to.
+    }
+  });
+  return destination;
 }
 
 export type { Logger };
