@@ -51,15 +51,15 @@ const rateLimitVariables = {
 /** `OTEL_TRACES_SAMPLER` values the OpenTelemetry SDK knows (its default: parentbased_always_on). */
 const tracesSamplers = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"] as const;
 
+/** An OTLP/HTTP endpoint: http or https (a bare `collector:4318` parses as a URL of scheme `collector:`). */
+const otlpUrl = () =>
+  absoluteUrl().refine((value) => /^https?:$/.test(URL.parse(value)!.protocol), "must be an http or https URL such as http://collector:4318");
+
 /**
  * OpenTelemetry traces (docs/operations.md, "Traces"): the standard variables, validated here and read by the SDK
  * itself. Tracing is on only with an OTLP endpoint set (@parts/telemetry's `tracingEnabled`): otherwise the SDK is
  * never loaded.
  */
-/** An OTLP/HTTP endpoint: http or https (a bare `collector:4318` parses as a URL of scheme `collector:`). */
-const otlpUrl = () =>
-  absoluteUrl().refine((value) => /^https?:$/.test(URL.parse(value)!.protocol), "must be an http or https URL such as http://collector:4318");
-
 const tracingVariables = {
   /** OTLP/HTTP base URL of the collector; traces go to `<this>/v1/traces`. */
   OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl().optional(),

@@ -12,14 +12,15 @@ function capture(level = "info") {
     },
   });
   const logger = createLogger(level, sink);
-  return { logger, accessLog: createAccessLog(logger), lines };
+  return { logger, accessLog: createAccessLog(logger, trpcBasePath), lines };
 }
+
+const trpcBasePath = "/trpc/";
 
 const entry = (overrides: Partial<AccessEntry> = {}): AccessEntry => ({
   reqId: "7f1c8a9e-1b2c-4d5e-8f90-123456789abc",
   method: "GET",
   url: "/trpc/parts.byId?input=%7B%22id%22%3A1%7D",
-  trpcBasePath: "/trpc/",
   status: 200,
   durationMs: 1.234567,
   clientId: "bench",
@@ -30,7 +31,7 @@ const entry = (overrides: Partial<AccessEntry> = {}): AccessEntry => ({
 function throughPino(e: AccessEntry) {
   const { logger, lines } = capture();
   const path = e.url.split("?")[0]!;
-  const procedure = path.startsWith(e.trpcBasePath) ? path.slice(e.trpcBasePath.length) : undefined;
+  const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
   logger.info({ reqId: e.reqId, method: e.method, procedure, path: procedure === undefined ? path : undefined, status: e.status, durationMs: e.durationMs, clientId: e.clientId }, "request");
   return lines[0]!;
 }

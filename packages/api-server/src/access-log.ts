@@ -6,7 +6,6 @@ export interface AccessEntry {
   method: string | undefined;
   /** The request's URL; the line gives the procedure for tRPC calls, the path (no query string) otherwise. */
   url: string;
-  trpcBasePath: string;
   status: number;
   durationMs: number;
   clientId: string | undefined;
@@ -33,7 +32,8 @@ export interface AccessLog {
  * here and guarded by a test that compares it with what `logger.info` writes for the same fields
  * (docs/decisions/0003-access-log-line.md).
  */
-export function createAccessLog(logger: Logger): AccessLog {
+/** `trpcBasePath`: URLs under it are tRPC calls, logged by procedure. */
+export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog {
   const state = logger as unknown as Record<symbol, unknown>;
   const bindings = state[pino.symbols.chindingsSym] as string;
   const stream = state[pino.symbols.streamSym] as { write(text: string): unknown };
@@ -49,7 +49,7 @@ export function createAccessLog(logger: Logger): AccessLog {
       if (logger.levelVal > infoLevel) return;
       const queryAt = entry.url.indexOf("?");
       const path = queryAt === -1 ? entry.url : entry.url.slice(0, queryAt);
-      const procedure = path.startsWith(entry.trpcBasePath) ? path.slice(entry.trpcBasePath.length) : undefined;
+      const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
       if (pending.length === 0) setImmediate(flush);
       pending.push(
         `{"level":${infoLevel},"time":${Date.now()}${bindings}` +

@@ -189,7 +189,7 @@ export function createPartsServer(options: PartsServerOptions) {
   // headers timeout really let a slow-loris client hold its connection for up to 40 s.
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4)));
 
-  const accessLog = createAccessLog(logger);
+  const accessLog = createAccessLog(logger, trpcBasePath);
 
   const server: Server = createServer({ connectionsCheckingInterval }, (req, res) => {
     const started = performance.now();
@@ -205,7 +205,7 @@ export function createPartsServer(options: PartsServerOptions) {
       const url = req.url ?? "/";
       const status = res.writableFinished ? res.statusCode : "aborted";
       metrics?.requests.finished(url, req.method, status, durationMs / 1000);
-      if (status !== "aborted") accessLog.write({ reqId: requestId, method: req.method, url, trpcBasePath, status, durationMs, clientId: requestFacts.clientId });
+      if (status !== "aborted") accessLog.write({ reqId: requestId, method: req.method, url, status, durationMs, clientId: requestFacts.clientId });
       // server.close() ended only the connections idle at that moment; this one is idle now.
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });

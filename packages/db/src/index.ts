@@ -3,6 +3,7 @@ export type { PartNumberCollision } from "./backfill-part-number-keys.ts";
 export { DatabaseError, UniqueConstraintError, VersionConflictError, type DatabaseErrorCode } from "./errors.ts";
 export { partNumberKey } from "./part-number-key.ts";
 export type { CreatePart, DeletedPart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteActor, WriteCondition } from "./parts-contract.ts";
+export { fieldsSet } from "./parts-contract.ts";
 export { createPartsRepository, createSqlitePartsRepository, type PartsRepositoryOptions } from "./parts-repository.ts";
 export { startSqliteWriter, type SqliteValue, type SqliteWriter, type SqliteWriterOptions, type WriteStatement } from "./sqlite-writer.ts";
 export { parts } from "./schema.ts";

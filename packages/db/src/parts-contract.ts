@@ -104,3 +104,11 @@ export interface PartsRepository {
   /** Returns the deleted part's id and version, or undefined when no part has this id. */
   delete(id: number, condition?: WriteCondition): Promise<DeletedPart | undefined>;
 }
+
+/**
+ * The fields a patch sets (`undefined` leaves a field as it is). None: an empty patch, which `update` does not
+ * write, on every engine; callers that act on writes (the audit trail) ask the same question here.
+ */
+export function fieldsSet(patch: UpdatePart): Partial<UpdatePart> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+}

@@ -4,6 +4,7 @@ import type { PartsDatabase } from "./connection.ts";
 import { toUniqueConstraintError } from "./errors.ts";
 import { equalities, exactFiltersOf, memo, type ExactFilters } from "./list-filters.ts";
 import type { CreatePart, DeletedPart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteActor, WriteCondition } from "./parts-contract.ts";
+import { fieldsSet } from "./parts-contract.ts";
 import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";
@@ -155,7 +156,7 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
      * version an earlier one wrote.
      */
     async update(id: number, patch: UpdatePart, { by, expectedVersion }: WriteActor & WriteCondition): Promise<Part | undefined> {
-      const values: Partial<NewPartRow> = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const values: Partial<NewPartRow> = fieldsSet(patch);
       if (Object.keys(values).length === 0) return checkedUnchanged(byIdStatement.get(id), expectedVersion);
       if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
       const where = expectedVersion === undefined ? eq(parts.id, id) : and(eq(parts.id, id), eq(parts.version, expectedVersion));

@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, or, sql, type SQL } from "drizzle-orm";
 import { equalities, exactFiltersOf, memo, type ExactFilters } from "../list-filters.ts";
 import type { CreatePart, DeletedPart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteActor, WriteCondition } from "../parts-contract.ts";
+import { fieldsSet } from "../parts-contract.ts";
 import { partNumberKey } from "../part-number-key.ts";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { likeSubstringPattern } from "../search-query.ts";
@@ -324,9 +325,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
      * several writers holding one version exactly one changes the row.
      */
     async update(id: number, patch: UpdatePart, { by, expectedVersion }: WriteActor & WriteCondition): Promise<Part | undefined> {
-      const values: Partial<typeof parts.$inferInsert> = Object.fromEntries(
-        Object.entries(patch).filter(([, value]) => value !== undefined),
-      );
+      const values: Partial<typeof parts.$inferInsert> = fieldsSet(patch);
       if (Object.keys(values).length === 0) return checkedUnchanged(await byId(id), expectedVersion);
       if (values.partNumber !== undefined) values.partNumberKey = partNumberKey(values.partNumber);
       const where = expectedVersion === undefined ? eq(parts.id, id) : and(eq(parts.id, id), eq(parts.version, expectedVersion));

@@ -1,4 +1,4 @@
-import { DatabaseError, UniqueConstraintError, VersionConflictError } from "@parts/db";
+import { DatabaseError, fieldsSet, UniqueConstraintError, VersionConflictError } from "@parts/db";
 import { TRPCError } from "@trpc/server";
 import { Scopes } from "../auth/scopes.ts";
 import { encodeCursor } from "../schemas/cursor.ts";
@@ -54,7 +54,7 @@ export const partsRouter = router({
     const part = await ctx.parts.update(id, patch, { by: ctx.auth.clientId, expectedVersion }).catch(storeError);
     if (part === undefined) throw notFound(id);
     // An empty patch writes nothing (the part comes back unchanged): nothing to audit.
-    if (Object.values(patch).some((value) => value !== undefined)) {
+    if (Object.keys(fieldsSet(patch)).length > 0) {
       ctx.audit?.({ clientId: ctx.auth.clientId, procedure: "parts.update", partId: part.id, version: part.version });
     }
     return part;
