@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -223,6 +224,9 @@ describe("slow clients", () => {
     const socket = connect(Number(port), "127.0.0.1");
     let response = "";
     socket.on("data", (chunk) => (response += chunk.toString()));
+    // The server answers 408 and closes while the drip goes on: the next drip may meet a reset connection, an
+    // error event that, unheard, would be an uncaught exception failing the whole run.
+    socket.on("error", () => undefined);
     socket.write("GET /healthz HTTP/1.1\r\nhost: x\r\n");
     const drip = setInterval(() => socket.write("x-slow: 1\r\n"), 50);
     // Bounded wait: well above the 300 ms timeout, far below the 30 s default check interval.
@@ -329,7 +333,8 @@ describe("probes and shutdown", () => {
       req.write(body.slice(0, 10)); // the request is now in flight, its body half sent
       setTimeout(() => req.end(body.slice(10)), 200);
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Close only once the server holds the request: before that its connection is idle, and close() ends it.
+    await once(app.server, "request");
     // A grace far beyond the test timeout: the close must not wait for the answered keep-alive connection.
     const closing = app.close(60_000);
     const finished = await inFlight;
@@ -369,7 +374,8 @@ describe("a database that cannot serve (PostgreSQL down, pool exhausted)", () =>
       const response = await fetch(`${base}/readyz`);
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ database: false, issuerKeys: true });
-      expect(performance.now() - started).toBeLessThan(readinessPingTimeoutMs + 1000);
+      // Bounded by the ping timeout, not by the hung ping; the margin is for a loaded CI machine.
+      expect(performance.now() - started).toBeLessThan(readinessPingTimeoutMs + 5000);
     }
   });
 

@@ -14,8 +14,11 @@ describe("load shedder", () => {
   it("is not overloaded while the event loop turns freely", async () => {
     // A threshold far above what a loaded CI machine adds by not scheduling this process for a while.
     shedder = createLoadShedder({ maxEventLoopDelayMs: 1500, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER, sampleIntervalMs: 60_000 });
-    await tick(100);
-    shedder.sample();
+    // A window in which the machine did not run this process at all may read as overloaded; allow a few.
+    for (let window = 0; window < 5 && (window === 0 || shedder.overloaded); window++) {
+      await tick(100);
+      shedder.sample();
+    }
     expect(shedder.overloaded).toBe(false);
     expect(shedder.state().eventLoopDelayMs).toBeLessThan(1500);
   });

@@ -61,7 +61,8 @@ beforeEach(() => exporter.reset());
 
 /** Spans end when the response closes, just after the caller has its answer. */
 async function finishedSpans(count: number) {
-  for (let i = 0; i < 100 && exporter.getFinishedSpans().length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const deadline = Date.now() + 10_000; // generous for a loaded CI machine; the loop ends as soon as they are in
+  while (exporter.getFinishedSpans().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   return exporter.getFinishedSpans();
 }
 

@@ -60,7 +60,7 @@ async function requestSpans(path: string, headers: Record<string, string> = {}) 
   const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
   await response.text();
   let server: ReadableSpan | undefined;
-  for (let i = 0; i < 100 && !server; i++) {
+  for (const deadline = Date.now() + 10_000; !server && Date.now() < deadline; ) {
     server = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER);
     if (!server) await new Promise((resolve) => setTimeout(resolve, 10));
   }
