@@ -26,8 +26,11 @@ describe("load shedder", () => {
   it("sheds after the event loop was blocked longer than the threshold, and recovers in the next window", async () => {
     // Thresholds well above what a busy shared machine adds by not scheduling this process for a while.
     shedder = createLoadShedder({ maxEventLoopDelayMs: 300, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER, sampleIntervalMs: 60_000 });
+    // The reading is the mean of the window's 10 ms samples, the block one of them: a 1 s block among the two to
+    // four ordinary samples of the ticks around it read 200-330 ms, either side of the threshold.
+    // 3 s stays above it with up to eight ordinary samples.
     await tick(30);
-    blockFor(1000);
+    blockFor(3000);
     await tick(20);
     shedder.sample();
     expect(shedder.overloaded).toBe(true);
