@@ -35,6 +35,16 @@ describe("createPostgresRateLimitStore", () => {
     expect(rows.rows.map((row) => row.key)).toEqual(["parts-read-burst:client-a", "parts-read:client-a", "parts-read:client-b"]);
   });
 
+  it("creates its table once however many processes start together on a fresh database", async () => {
+    // CREATE TABLE IF NOT EXISTS alone is not safe against itself: a session that loses the race fails on the
+    // catalog ("type … already exists"), which stopped an issuer that started beside an API server.
+    for (let round = 0; round < 5; round++) {
+      const url = await server.createDatabase();
+      const starts = await Promise.allSettled(Array.from({ length: 8 }, () => createPostgresRateLimitStore(pool(url))));
+      expect(starts.filter((start) => start.status === "rejected")).toEqual([]);
+    }
+  });
+
   it("falls back to counting in memory while the database is unreachable", async () => {
     const url = await server.createDatabase();
     const shared = pool(url);

@@ -6,21 +6,21 @@ import type { RateLimitStore } from "./rate-limiter.ts";
 export const rateLimitTable = "rate_limit_counters";
 
 /**
+ * Held while the table is created: an advisory lock key in PostgreSQL's two-key space, in this package's own
+ * namespace ("rate"; the parts and issuer databases' keys live in theirs, see @parts/db's postgres/locks.ts).
+ */
+const tableCreationLock = [0x72617465, 1] as const;
+
+/**
  * Counters in PostgreSQL, shared by every process on the same database: one `INSERT … ON CONFLICT DO UPDATE …
  * RETURNING` per request (rate-limiter-flexible's RateLimiterPostgres), atomic across replicas.
  *
  * The library would create its table itself, asynchronously from its constructor, failing requests with "Table
  * is not created yet" until then and throwing an unhandled rejection if it cannot; here the same table (the
- * library's own columns) is created once, awaited at start-up, and the limiters are told it exists. `IF NOT
- * EXISTS` makes concurrent starts safe, except for a race PostgreSQL reports as 23505 on its catalog, which means
- * another process created it.
+ * library's own columns) is created once, awaited at start-up, and the limiters are told it exists.
  */
 export async function createPostgresRateLimitStore(pool: pg.Pool): Promise<RateLimitStore> {
-  try {
-    await pool.query(`CREATE TABLE IF NOT EXISTS "${rateLimitTable}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== "23505") throw error;
-  }
+  await createTable(pool);
   return {
     kind: "postgres",
     counter: ({ keyPrefix, points, windowSeconds }) =>
@@ -36,4 +36,28 @@ export async function createPostgresRateLimitStore(pool: pg.Pool): Promise<RateL
         clearExpiredByTimeout: true,
       }),
   };
+}
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` is not safe against itself: sessions creating the same table at once all pass the
+ * existence check, and all but one fail on the catalog ("type … already exists", 42710, or 23505). That stopped
+ * an issuer starting beside an API server on a fresh database. Under a transaction's advisory lock the creations
+ * run one after another, and each after the first finds the table.
+ */
+async function createTable(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let failed = false;
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...tableCreationLock]);
+    await client.query(`CREATE TABLE IF NOT EXISTS "${rateLimitTable}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`);
+    await client.query("COMMIT");
+  } catch (error) {
+    failed = true;
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    // A connection that failed mid-transaction is closed rather than handed to the next caller.
+    client.release(failed);
+  }
 }
