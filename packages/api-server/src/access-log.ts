@@ -30,9 +30,8 @@ export interface AccessLog {
  * event-loop turn go to the destination as one write. It reads the logger's bindings and stream through
  * `pino.symbols`, pino's documented hook for libraries, and honours the logger's level at every call. Fenced
  * here and guarded by a test that compares it with what `logger.info` writes for the same fields
- * (docs/decisions/0003-access-log-line.md).
+ * (docs/decisions/0003-access-log-line.md). URLs under `trpcBasePath` are tRPC calls, logged by procedure.
  */
-/** `trpcBasePath`: URLs under it are tRPC calls, logged by procedure. */
 export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog {
   const state = logger as unknown as Record<symbol, unknown>;
   const bindings = state[pino.symbols.chindingsSym] as string;

@@ -23,8 +23,8 @@ export const logFlushIntervalMs = 250;
  * and so did an asynchronous write per few lines (each a thread-pool round trip on the server's own core, and
  * the string copied on the event loop first). Lines are held until 8 KB are queued, then written synchronously,
  * as pino's default destination does: one system call per ~35 request lines (bench/README.md, "What
- * observability costs"). A quiet server still writes a line within a quarter of a second; pino flushes what is
- * queued when the process exits, so only a `kill -9` can lose the last quarter second.
+ * observability costs"). A quiet server still writes a line within a quarter of a second, and what is held is
+ * written when the process exits, so only a `kill -9` can lose the last quarter second.
  */
 export function createLogger(level: string, destination: pino.DestinationStream = stdout()): Logger {
   return pino({ level, base: { service: "parts-server" }, redact: { paths: redactedPaths, censor: "[redacted]" } }, destination);
