@@ -11,5 +11,5 @@ export interface ServerTracing extends Tracing {
 export async function tracingFor(config: TracingSwitches & { OTEL_SERVICE_NAME: string }): Promise<ServerTracing | undefined> {
   if (!tracingEnabled(config)) return undefined;
   const tracing = await startTracing({ serviceName: config.OTEL_SERVICE_NAME });
-  return { ...tracing, requests: createRequestSpans() };
+  return { ...tracing, requests: createRequestSpans({ sampleRoot: tracing.sampleRoot }) };
 }

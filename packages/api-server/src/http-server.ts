@@ -209,7 +209,7 @@ export function createPartsServer(options: PartsServerOptions) {
       // server.close() ended only the connections idle at that moment; this one is idle now.
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });
-    const handled = tracing ? tracing.traced(req, res, serverSpanRequest(req.method, req.url ?? "/"), () => handle(req, res)) : handle(req, res);
+    const handled = tracing ? tracing.traced(req, res, serverSpanRequest, () => handle(req, res)) : handle(req, res);
     handled.catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, "unhandled request failure");
       if (!res.headersSent) sendJson(res, 500, { error: "internal server error" });

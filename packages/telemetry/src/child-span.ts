@@ -22,6 +22,11 @@ export function endWith(span: Span, result: Promise<unknown>): void {
   );
 }
 
+/** Whether the active span records: the first question of every child span, asked before anything is allocated. */
+export function recordingSpanActive(): boolean {
+  return trace.getSpan(context.active())?.isRecording() === true;
+}
+
 export interface ChildSpan {
   name: string;
   kind?: SpanKind;
@@ -35,9 +40,8 @@ export interface ChildSpan {
  * The child is not made active: nothing under it is traced.
  */
 export function inChildSpan<R>(tracer: Tracer, child: ChildSpan, call: () => Promise<R>, onStarted?: (span: Span) => void): Promise<R> {
-  const active = context.active();
-  if (!trace.getSpan(active)?.isRecording()) return call();
-  const span = tracer.startSpan(child.name, { kind: child.kind ?? SpanKind.INTERNAL, attributes: child.attributes }, active);
+  if (!recordingSpanActive()) return call();
+  const span = tracer.startSpan(child.name, { kind: child.kind ?? SpanKind.INTERNAL, attributes: child.attributes });
   let result: Promise<R>;
   try {
     result = call();

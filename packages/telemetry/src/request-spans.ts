@@ -11,18 +11,34 @@ export interface ServerSpanRequest {
   route: string | undefined;
 }
 
+export interface RequestSpansOptions {
+  tracer?: Tracer;
+  /**
+   * `Tracing.sampleRoot` of the started SDK: a request without a caller's `traceparent` that it leaves untraced is
+   * handled as if tracing were off (no span, no route described, no context switched). Without it every request
+   * starts a span and the SDK's sampler decides (an unsampled one then gets a non-recording span).
+   */
+  sampleRoot?: () => boolean;
+}
+
 /**
- * SERVER spans for `@parts/api-server`'s `tracing` option: one per request, continuing the caller's W3C
+ * SERVER spans for `@parts/api-server`'s `tracing` option: one per traced request, continuing the caller's W3C
  * `traceparent` (through the registered propagator), active while the request is handled so that token
  * verification and repository calls become its children, ended when the response closes.
  */
-export function createRequestSpans(tracer: Tracer = trace.getTracer(instrumentationScope)) {
+export function createRequestSpans(options: RequestSpansOptions = {}) {
+  const tracer = options.tracer ?? trace.getTracer(instrumentationScope);
+  const { sampleRoot } = options;
   return {
-    traced<T>(req: IncomingMessage, res: ServerResponse, request: ServerSpanRequest, handle: () => T): T {
+    /** `describe` is called only for a request that is traced: an unsampled one never builds its name. */
+    traced<T>(req: IncomingMessage, res: ServerResponse, describe: (req: IncomingMessage) => ServerSpanRequest, handle: () => T): T {
+      let parent = ROOT_CONTEXT;
       // Most requests carry no trace context: the propagator is asked only when there is one to read.
-      const parent = req.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, req.headers);
+      if (req.headers.traceparent !== undefined) parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      else if (sampleRoot !== undefined && !sampleRoot()) return handle();
+      const request = describe(req);
       // No attributes at the start: the SDK's samplers decide by trace id and parent, and an unsampled request
-      // (most of them, with a ratio sampler) then builds and sanitizes no attribute object.
+      // then builds and sanitizes no attribute object.
       const span = tracer.startSpan(request.name, { kind: SpanKind.SERVER }, parent);
       // Unsampled: nothing to record, and nothing under it is traced (the child spans look for a recording parent).
       if (!span.isRecording()) return handle();

@@ -12,6 +12,12 @@ export interface TracingOptions {
 
 export interface Tracing {
   /**
+   * Whether a request that carries no trace context starts a trace, decided by the configured sampler before any
+   * span exists; when true, the next root span started takes the trace id it was decided on. Give it to
+   * `createRequestSpans`, so that an unsampled request starts no span at all.
+   */
+  sampleRoot(): boolean;
+  /**
    * Exports the spans still queued, then stops the exporter; gives up after `timeoutMs` (default 5 s) when the
    * collector does not answer. Called on the shutdown path (SIGTERM); never rejects.
    */

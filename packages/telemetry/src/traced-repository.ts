@@ -1,5 +1,5 @@
 import { SpanKind, trace, type Tracer } from "@opentelemetry/api";
-import { inChildSpan } from "./child-span.ts";
+import { inChildSpan, recordingSpanActive } from "./child-span.ts";
 import { instrumentationScope } from "./scope.ts";
 
 /** `db.system.name` values (semantic conventions 1.33+) of the engines this project runs. */
@@ -27,7 +27,7 @@ export function traceRepository<R extends object>(repository: R, system: Databas
         "db.operation.name": operation,
       },
     };
-    traced[operation] = (...args: unknown[]) => inChildSpan(tracer, child, () => call(...args));
+    traced[operation] = (...args: unknown[]) => (recordingSpanActive() ? inChildSpan(tracer, child, () => call(...args)) : call(...args));
   }
   return traced as R;
 }

@@ -1,5 +1,5 @@
 import { trace, type Tracer } from "@opentelemetry/api";
-import { inChildSpan } from "./child-span.ts";
+import { inChildSpan, recordingSpanActive } from "./child-span.ts";
 import { instrumentationScope } from "./scope.ts";
 
 /** What is traced of a token verifier (`@parts/router`'s `TokenVerifier`): `verify`, and its cache counters if any. */
@@ -15,6 +15,7 @@ interface Verifier {
 export function traceVerifier<V extends Verifier>(verifier: V, tracer: Tracer = trace.getTracer(instrumentationScope)): V {
   const verify = verifier.verify.bind(verifier) as (token: string, hooks?: unknown) => Promise<unknown>;
   const traced = (token: string, hooks?: unknown) => {
+    if (!recordingSpanActive()) return verify(token, hooks);
     const hitsBefore = verifier.cacheStats?.hits;
     return inChildSpan(tracer, { name: "verify token" }, () => verify(token, hooks), (span) => {
       // The cache is looked up synchronously at the start of verify, so its counter has moved by now.

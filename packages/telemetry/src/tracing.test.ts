@@ -2,14 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createRequestSpans, startTracing, traceRepository, traceVerifier, tracingEnabled, type Tracing } from "./index.ts";
+import { createRequestSpans, startTracing, traceRepository, traceVerifier, tracingEnabled, type RequestSpans, type Tracing } from "./index.ts";
 import { InMemorySpanExporter } from "./testing.ts";
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
 let server: Server;
 let url: string;
-const spans = createRequestSpans();
+let spans: RequestSpans;
 
 /** A repository of two parts kept in memory: the shape of `@parts/db`'s, small enough to read at a glance. */
 const stored = new Map([[1, { id: 1, name: "Bolt" }]]);
@@ -41,10 +41,11 @@ const verifier = traceVerifier({
 
 beforeAll(async () => {
   tracing = await startTracing({ serviceName: "telemetry-test", exporter });
+  spans = createRequestSpans({ sampleRoot: tracing.sampleRoot });
   // A server whose handler verifies the bearer token and reads part 1 (or fails with the status in the path).
   server = createServer((req, res) => {
     const name = req.url === "/fail" ? "GET /fail" : "parts.byId";
-    void spans.traced(req, res, { name, method: "GET", route: req.url === "/fail" ? "/fail" : "/trpc/parts.byId" }, async () => {
+    void spans.traced(req, res, () => ({ name, method: "GET", route: req.url === "/fail" ? "/fail" : "/trpc/parts.byId" }), async () => {
       if (req.url === "/fail") return void res.writeHead(503).end();
       await verifier.verify(req.headers.authorization ?? "").catch(() => undefined);
       res.end(JSON.stringify(await repository.byId(1)));

@@ -55,6 +55,8 @@ let server: ServerProcess;
 let callerTracing: Tracing;
 const callerSpans = new InMemorySpanExporter();
 let caller: { traceId: string; spanId: string };
+/** Requests without a traceparent to the server sampling half of its roots. */
+const rootRequests = 40;
 const handMade = { traceId: "5e2a8f1c0b7d4e3fa9c6b1d2e3f40516", spanId: "a1b2c3d4e5f60718" };
 let partId: number;
 let postgres: TestPostgres;
@@ -101,12 +103,17 @@ beforeAll(async () => {
   expect(rest.status).toBe(200);
   expect(await server.stop()).toBe(0);
 
-  // The same server on PostgreSQL: its query spans name the other database system.
+  // The same server on PostgreSQL: its query spans name the other database system. It samples half of the traces
+  // that start there (the roots are decided before the SDK sees them), and follows a caller's decision.
   postgres = await startTestPostgres({ fsyncOff: true, local: true });
   const postgresServer = await startServer({
     issuer: issuer.issuer,
-    env: { ...otlpEnv, DATABASE_URL: await postgres.createDatabase() },
+    env: { ...otlpEnv, DATABASE_URL: await postgres.createDatabase(), OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.5" },
   });
+  for (let n = 0; n < rootRequests; n++) {
+    const root = await fetch(`${postgresServer.url}/api/parts?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    expect(root.status).toBe(200);
+  }
   const list = await fetch(`${postgresServer.url}/api/parts?limit=5`, {
     headers: { authorization: `Bearer ${token}`, traceparent: `00-${onPostgres.traceId}-${onPostgres.spanId}-01` },
   });
@@ -162,6 +169,17 @@ describe("one trace from the caller into the database", () => {
     const query = trace_.find((span) => span.name === "db parts.list")!;
     expect(query.parentSpanId).toBe(serverSpan.spanId);
     expect(query.attributes).toMatchObject({ "db.system.name": "postgresql", "db.system": "postgresql", "db.operation.name": "list" });
+  });
+
+  it("samples about half of the traces that start on a server set to a ratio of 0.5, each with its children", () => {
+    const roots = received.filter((span) => span.kind === serverKind && !span.parentSpanId && span.name === "GET /api/parts");
+    // 40 draws at 0.5: outside 6..34 has a chance below one in a million.
+    expect(roots.length).toBeGreaterThanOrEqual(6);
+    expect(roots.length).toBeLessThanOrEqual(rootRequests - 6);
+    for (const root of roots) {
+      const children = spansOfTrace(root.traceId).filter((span) => span.parentSpanId === root.spanId);
+      expect(children.map((span) => span.name).sort()).toEqual(["db parts.list", "verify token"]);
+    }
   });
 
   it("never exports the token, and never the part id in a name", () => {

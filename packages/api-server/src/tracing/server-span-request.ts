@@ -10,9 +10,9 @@ export const batchSpanName = "trpc batch";
  * method and route template for REST and fixed paths (`GET /api/parts/{id}`), or the method alone for a path the
  * server does not know. Never a raw path: part ids stay out of span names.
  */
-export function serverSpanRequest(method: string | undefined, url: string): ServerSpanRequest {
-  const route = routeLabel(url);
-  const methodName = methodLabel(method);
+export function serverSpanRequest(request: { method?: string | undefined; url?: string | undefined }): ServerSpanRequest {
+  const route = routeLabel(request.url ?? "/");
+  const methodName = methodLabel(request.method);
   if (route === otherRoute) return { name: methodName, method: methodName, route: undefined };
   if (route === "batch") return { name: batchSpanName, method: methodName, route: undefined };
   if (route.startsWith("/")) return { name: `${methodName} ${route}`, method: methodName, route };

@@ -34,7 +34,7 @@ beforeAll(async () => {
     verifier: traceVerifier(createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience })),
     parts: traceRepository(createPartsRepository(database.db), "sqlite"),
     logger: createLogger("silent", new Writable({ write: (_chunk, _enc, done) => done() })),
-    tracing: createRequestSpans(),
+    tracing: createRequestSpans({ sampleRoot: tracing.sampleRoot }),
   });
   base = await app.listen(0, "127.0.0.1");
   const created = await fetch(`${base}/trpc/parts.create`, {
@@ -107,6 +107,6 @@ describe("serverSpanRequest", () => {
     ["GET", "/trpc/parts.nope", { name: "GET", method: "GET", route: undefined }],
     ["BREW", "/coffee/12345", { name: "other", method: "other", route: undefined }],
   ] as const)("%s %s", (method, url, expected) => {
-    expect(serverSpanRequest(method, url)).toEqual(expected);
+    expect(serverSpanRequest({ method, url })).toEqual(expected);
   });
 });
