@@ -117,11 +117,8 @@ export function createPartsServer(options: PartsServerOptions) {
   let stopping = false;
   metrics?.issuerKeys.watchVerifier(verifier);
   const audited = { ...options, audit: options.audit ?? auditLog(logger) };
-  const deps = metrics ? { ...audited, parts: metrics.database.timedRepository(options.parts) } : audited;
-  const contextFor = (req: IncomingMessage) => {
-    const context = createContext(deps, requestOf(req));
-    return metrics ? metrics.auth.observe(context) : context;
-  };
+  const deps = metrics ? { ...audited, parts: metrics.database.timedRepository(options.parts), authOutcomes: metrics.auth.outcomes } : audited;
+  const contextFor = (req: IncomingMessage) => createContext(deps, requestOf(req));
 
   const trpcOptions = {
     router: appRouter,

@@ -26,6 +26,16 @@ export interface ContextDeps {
    * write is done, and the caller gets its answer either way.
    */
   audit?: (event: AuditEvent) => void;
+  /**
+   * Told how each request's authentication ended, once per request (a batch authenticates once): `verified`, or
+   * `refused` with the error that refused it (AuthError, RateLimitedError, …). For metrics; must not throw.
+   */
+  authOutcomes?: AuthOutcomes;
+}
+
+export interface AuthOutcomes {
+  verified(): void;
+  refused(error: unknown): void;
 }
 
 /**
@@ -40,8 +50,15 @@ export function createContext(
   let principal: Promise<Principal> | undefined;
   const facts = request.facts ?? {};
   async function verifyCaller(): Promise<Principal> {
-    const beforeSignatureCheck = limitVerification(deps.rateLimits, () => request.sourceAddress);
-    const verified = await deps.verifier.verify(bearerTokenFrom(request.authorization), { beforeSignatureCheck });
+    let verified: Principal;
+    try {
+      const beforeSignatureCheck = limitVerification(deps.rateLimits, () => request.sourceAddress);
+      verified = await deps.verifier.verify(bearerTokenFrom(request.authorization), { beforeSignatureCheck });
+    } catch (error) {
+      deps.authOutcomes?.refused(error);
+      throw error;
+    }
+    deps.authOutcomes?.verified();
     facts.clientId = verified.clientId;
     return verified;
   }

@@ -4,7 +4,7 @@ import type { AppRouter } from "./root.ts";
 export { appRouter, type AppRouter } from "./root.ts";
 export { createCallerFactory, type ProcedureMeta } from "./trpc.ts";
 export { procedureScope } from "./procedure-scope.ts";
-export { createContext, type AuditEvent, type Context, type ContextDeps, type RequestFacts } from "./context.ts";
+export { createContext, type AuditEvent, type AuthOutcomes, type Context, type ContextDeps, type RequestFacts } from "./context.ts";
 export { limitCall, limitVerification, type ApiRateLimits } from "./rate-limits.ts";
 export { databaseRetryAfterSeconds, errorResponseHeaders, isDatabaseUnavailable, isVersionConflict } from "./http.ts";
 export { requestLimits } from "./limits/request-limits.ts";

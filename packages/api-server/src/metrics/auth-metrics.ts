@@ -1,6 +1,6 @@
 import { fastCounter, type Registry } from "@parts/metrics";
 import { RateLimitedError } from "@parts/rate-limit";
-import { AuthError, type Context } from "@parts/router";
+import { AuthError, type AuthOutcomes } from "@parts/router";
 import type { TRPCError } from "@trpc/server";
 
 /** The `outcome` label per AuthError code: the reasons issue 14 names, with `ok` for a verified caller. */
@@ -69,28 +69,15 @@ export function createAuthMetrics(registry: Registry) {
     labelNames: ["policy"],
   });
 
-  // Shared handlers: counting adds no closure per request and no extra turn before the caller sees the result.
-  const countOk = () => ok.inc();
-  const countFailure = (error: unknown) => {
-    const [outcome, cause] = authFailureLabels(error);
-    outcomes(outcome, cause).inc();
-  };
-
   return {
-    /** The same context, its `authenticate` counted (still memoized: one count per request). */
-    observe(context: Context): Context {
-      const authenticate = context.authenticate;
-      let result: ReturnType<Context["authenticate"]> | undefined;
-      context.authenticate = () => {
-        if (result === undefined) {
-          result = authenticate();
-          // A side branch for counting; the caller still gets (and handles) the original promise.
-          result.then(countOk, countFailure);
-        }
-        return result;
-      };
-      return context;
-    },
+    /** For the context (`ContextDeps.authOutcomes`): told once per request, in the request's own promise chain. */
+    outcomes: {
+      verified: () => ok.inc(),
+      refused(error: unknown) {
+        const [outcome, cause] = authFailureLabels(error);
+        outcomes(outcome, cause).inc();
+      },
+    } satisfies AuthOutcomes,
     /**
      * Told of every failed procedure call: the scope check is the one auth failure decided after authentication,
      * and rate limits refuse calls (each call of a batch counts).
