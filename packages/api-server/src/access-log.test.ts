@@ -32,7 +32,7 @@ function throughPino(e: AccessEntry) {
   const { logger, lines } = capture();
   const path = e.url.split("?")[0]!;
   const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
-  logger.info({ reqId: e.reqId, method: e.method, procedure, path: procedure === undefined ? path : undefined, status: e.status, durationMs: e.durationMs, clientId: e.clientId }, "request");
+  logger.info({ reqId: e.reqId, method: e.method, procedure, path: procedure === undefined ? path : undefined, status: e.status, durationMs: Math.round(e.durationMs * 1000) / 1000, clientId: e.clientId }, "request");
   return lines[0]!;
 }
 
@@ -44,6 +44,7 @@ describe("the access log line", () => {
     ["a REST call without a client (path, no query string)", entry({ url: "/api/parts/5?x=1", clientId: undefined, status: 401 })],
     ["a request id and path that need escaping", entry({ reqId: 'a"b\\c\u2028\u0001é', url: '/api/"quoted"/\u00e9', method: undefined })],
     ["a batch", entry({ url: "/trpc/parts.byId,parts.list?batch=1", status: 207 })],
+    ["an unusual method and a procedure that needs escaping", entry({ method: "PROPFIND", url: '/trpc/x"y\u2028', durationMs: 0.8234560012817383 })],
   ])("is byte for byte what pino writes for %s (fails when pino's line format moves)", (_name, e) => {
     const { accessLog, lines } = capture();
     accessLog.write(e);
@@ -51,6 +52,17 @@ describe("the access log line", () => {
     expect(lines).toHaveLength(1);
     expect(withoutTime(lines[0]!)).toBe(withoutTime(throughPino(e)));
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, service: "parts-server", msg: "request", reqId: e.reqId });
+  });
+
+  it("gives the duration to the microsecond, and the same fields again from its caches", () => {
+    const { accessLog, lines } = capture();
+    for (const durationMs of [0.8234560012817383, 12.0004999, 3]) accessLog.write(entry({ durationMs }));
+    for (let n = 0; n < 100; n++) accessLog.write(entry({ method: `M${n}`, url: `/trpc/p${n}` }));
+    accessLog.flush();
+    const logged = lines.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line) as { durationMs: number; method: string; procedure: string });
+    expect(logged.slice(0, 3).map((line) => line.durationMs)).toEqual([0.823, 12, 3]);
+    // Past the caches' limits the fields are still right: only their reuse stops.
+    expect(logged.slice(3).map((line) => [line.method, line.procedure])).toEqual(Array.from({ length: 100 }, (_, n) => [`M${n}`, `p${n}`]));
   });
 
   it("writes nothing above info, and follows a level changed later", () => {
