@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient declaration, and every package that type-checks this source must see it
+/// <reference path="./prom-client-collectors.d.ts" />
 import eventLoopLag from "prom-client/lib/metrics/eventLoopLag.js";
 import heapSizeAndUsed from "prom-client/lib/metrics/heapSizeAndUsed.js";
 import heapSpacesSizeAndUsed from "prom-client/lib/metrics/heapSpacesSizeAndUsed.js";
