@@ -41,7 +41,8 @@ function seedPart(n: number) {
 }
 const seedColumns = "part_number, part_number_key, model_number, name, description, created_at, updated_at, created_by, updated_by";
 
-function seedSqlite(file: string, rows: number): void {
+/** A migrated SQLite file at `file` holding seeded parts 1..rows (also what `profile` and `ab` serve). */
+export function seedSqlite(file: string, rows: number): void {
   const handle = openDatabase(file);
   const insert = handle.sqlite.prepare(`insert into parts (${seedColumns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   handle.sqlite.transaction(() => {

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "@parts/db";
 import { startFakeIssuer } from "@parts/fake-issuer";
+import { seedSqlite } from "./engine.ts";
 import { runLoad } from "./load-generator.ts";
 import { freePort, nodeOnCore, stop, waitForHttp } from "./processes.ts";
 import type { RequestKind } from "./scenarios.ts";
@@ -20,12 +20,7 @@ const fresh = process.argv.includes("--fresh");
 const envOverrides = Object.fromEntries(process.argv.slice(2).filter((arg) => /^[A-Z_]+=/.test(arg)).map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]));
 const work = mkdtempSync(join(tmpdir(), "parts-profile-"));
 const db = join(work, "parts.db");
-const handle = openDatabase(db);
-const insert = handle.sqlite.prepare("insert into parts (part_number, model_number, name, description) values (?, ?, ?, ?)");
-handle.sqlite.transaction(() => {
-  for (let n = 1; n <= 10_000; n++) insert.run(`PN-${n}`, `M-${n % 50}`, `Part ${n}`, `Seeded part ${n}`);
-})();
-handle.close();
+seedSqlite(db, 10_000);
 
 const issuer = await startFakeIssuer({ alg: "RS256" });
 const port = await freePort();
