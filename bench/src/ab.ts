@@ -43,7 +43,9 @@ interface Round {
 const servers: { child: ReturnType<typeof nodeOnCore>; origin: string; rounds: Round[] }[] = [];
 for (const [index, text] of sideArgs.entries()) {
   const port = await freePort();
-  const nodeArgs = [...(process.env.PERF ? ["--perf-basic-prof"] : []), ...(index === 1 && process.env.XARGS ? process.env.XARGS.split(" ") : [])];
+  // --perf-basic-prof also turns on V8's log, which would land in the working directory.
+  const perfArgs = ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${join(work, `v8-${index}.log`)}`];
+  const nodeArgs = [...(process.env.PERF ? perfArgs : []), ...(index === 1 && process.env.XARGS ? process.env.XARGS.split(" ") : [])];
   const child = nodeOnCore(0, [...nodeArgs, "--max-semi-space-size=4", fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
     env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "warn", ...envOf(text) },
     logFile: join(work, `server-${index}.log`),
