@@ -115,18 +115,15 @@ async function measureObservabilityCost(startApi: StartApi, token: string): Prom
     await waitForHttp(`${origin}/readyz`, child);
     return { target: { origin, pids: [child.pid!] }, stop: () => stop(child) };
   };
-  const baseline = await started(baselineEnv, join(work, "server-baseline.log"));
-  let variants = 0;
+  let processes = 0;
   try {
     return await measureObservability({
-      baseline: baseline.target,
       rounds: numberArgument("rounds") ?? (quick ? 1 : 5),
-      start: (env) => started({ ...baselineEnv, ...env }, join(work, `server-variant-${++variants}.log`)),
+      start: (env) => started({ ...baselineEnv, ...env }, join(work, `server-observability-${++processes}.log`)),
       ports: async () => ({ metrics: await freePort(), otlp: sink.port }),
       load: (name, target, warmUp) => load(name, "byId", target, { token }, warmUp),
     }, observabilityVariants.filter((variant) => observabilityFilter?.some((word) => variant.name.includes(word)) ?? true));
   } finally {
-    await baseline.stop();
     await sink.close();
     if (sink.received() > 0) log(`observability: the OTLP sink received ${sink.received()} export request(s)`);
   }

@@ -1,9 +1,9 @@
 /**
  * What operators pay for seeing the server (issue 14): the same production bundle started with one observability
  * setting changed at a time, each against a baseline process with everything off (`LOG_LEVEL=warn`, no metrics
- * listener, no tracing, no rate limits), `parts.byId` in alternating rounds on the server core. One process at a
- * time besides the baseline, so each pair sees the same machine. The "nothing changed" variant is a second
- * baseline process: its ratio is the noise floor of the comparison.
+ * listener, no tracing, no rate limits), `parts.byId` on the server core, a fresh pair of processes per round.
+ * Two processes at a time, so each pair sees the same machine. The "nothing changed" variant is the baseline's
+ * own settings: its ratio is the noise floor of the comparison.
  */
 import type { ScenarioResult } from "./report.ts";
 import { combineRounds, medianRatio } from "./rounds.ts";
@@ -44,30 +44,43 @@ export interface ObservabilityResult {
 }
 
 export interface ObservabilityOptions {
-  baseline: ServerTarget;
   rounds: number;
-  /** Starts the server with the variant's environment on the server core; `stop` ends it. */
+  /**
+   * Starts the server on the server core with the baseline's environment plus `env` (`{}`: the baseline itself);
+   * `stop` ends it.
+   */
   start(env: Record<string, string>): Promise<{ target: ServerTarget; stop(): Promise<void> }>;
   ports(): Promise<{ metrics: number; otlp: number }>;
   /** Runs parts.byId against a target (the harness's load, with its warm-up and CPU and RSS accounting). */
   load(name: string, target: ServerTarget, warmUp: boolean): Promise<ScenarioResult>;
 }
 
+/**
+ * Every round starts a fresh baseline process and a fresh variant process, warms both and measures both. Two
+ * processes of the same bundle and settings differ by a few per cent in CPU per request, one start to the next
+ * (code layout, JIT decisions): with one process per side that difference would sit in every round of a
+ * setting's figure; with a pair per round, the median of the rounds' ratios averages it out.
+ */
 export async function measureObservability(options: ObservabilityOptions, variants = observabilityVariants): Promise<ObservabilityResult[]> {
   const results: ObservabilityResult[] = [];
   for (const variant of variants) {
-    const server = await options.start(variant.env(await options.ports()));
-    try {
-      const variantRuns: ScenarioResult[] = [];
-      const baselineRuns: ScenarioResult[] = [];
-      for (let round = 0; round < options.rounds; round++) {
-        baselineRuns.push(await options.load(`parts.byId, everything off (against: ${variant.name})`, options.baseline, round === 0));
-        variantRuns.push(await options.load(`parts.byId, ${variant.name}`, server.target, round === 0));
+    const variantRuns: ScenarioResult[] = [];
+    const baselineRuns: ScenarioResult[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const baseline = await options.start({});
+      try {
+        const server = await options.start(variant.env(await options.ports()));
+        try {
+          baselineRuns.push(await options.load(`parts.byId, everything off (against: ${variant.name})`, baseline.target, true));
+          variantRuns.push(await options.load(`parts.byId, ${variant.name}`, server.target, true));
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        await baseline.stop();
       }
-      results.push({ name: variant.name, variant: combineRounds(variantRuns), baseline: combineRounds(baselineRuns), ratio: medianRatio(variantRuns, baselineRuns), budget: variant.budget });
-    } finally {
-      await server.stop();
     }
+    results.push({ name: variant.name, variant: combineRounds(variantRuns), baseline: combineRounds(baselineRuns), ratio: medianRatio(variantRuns, baselineRuns), budget: variant.budget });
   }
   return results;
 }
