@@ -41,8 +41,8 @@ const numberArgument = (name: string) => {
   const value = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   return value === undefined ? undefined : Number(value);
 };
-// `--rounds=N --duration=S`: while working on one figure, more or longer rounds than the preset.
-const settings = { ...preset, rounds: numberArgument("rounds") ?? preset.rounds, duration: numberArgument("duration") ?? preset.duration };
+// `--rounds=N --duration=S --warmup=S`: while working on one figure, more or longer rounds (or warm-ups) than the preset.
+const settings = { ...preset, rounds: numberArgument("rounds") ?? preset.rounds, duration: numberArgument("duration") ?? preset.duration, warmup: numberArgument("warmup") ?? preset.warmup };
 // `--observability=metrics,log`: only the observability settings whose names contain one of these words.
 const observabilityFilter = process.argv.find((arg) => arg.startsWith("--observability="))?.slice("--observability=".length).split(",");
 const connections = 50;
