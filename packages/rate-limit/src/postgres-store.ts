@@ -42,22 +42,13 @@ export async function createPostgresRateLimitStore(pool: pg.Pool): Promise<RateL
  * `CREATE TABLE IF NOT EXISTS` is not safe against itself: sessions creating the same table at once all pass the
  * existence check, and all but one fail on the catalog ("type … already exists", 42710, or 23505). That stopped
  * an issuer starting beside an API server on a fresh database. Under a transaction's advisory lock the creations
- * run one after another, and each after the first finds the table.
+ * run one after another, and each after the first finds the table. The two statements go as one simple query,
+ * which PostgreSQL runs as one transaction: the lock is held until the table exists, and a failure rolls back.
  */
 async function createTable(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  let failed = false;
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...tableCreationLock]);
-    await client.query(`CREATE TABLE IF NOT EXISTS "${rateLimitTable}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`);
-    await client.query("COMMIT");
-  } catch (error) {
-    failed = true;
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    // A connection that failed mid-transaction is closed rather than handed to the next caller.
-    client.release(failed);
-  }
+  const [namespace, key] = tableCreationLock;
+  await pool.query(
+    `SELECT pg_advisory_xact_lock(${namespace}, ${key}); ` +
+      `CREATE TABLE IF NOT EXISTS "${rateLimitTable}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+  );
 }
