@@ -33,18 +33,18 @@ export interface EnvironmentSampling {
  * sampler to the SDK's own, trace id by trace id, for every value.
  */
 export function samplingFromEnvironment(env: Record<string, string | undefined> = process.env): EnvironmentSampling {
-  const ratio = () => ratioOf(env.OTEL_TRACES_SAMPLER_ARG);
+  const ratio = ratioOf(env.OTEL_TRACES_SAMPLER_ARG);
   switch (env.OTEL_TRACES_SAMPLER?.trim() || "parentbased_always_on") {
     case "always_on":
       return { sampler: new AlwaysOnSampler(), root: { always: true } };
     case "always_off":
       return { sampler: new AlwaysOffSampler(), root: { always: false } };
     case "traceidratio":
-      return { sampler: new TraceIdRatioBasedSampler(ratio()), root: { ratio: ratio() } };
+      return { sampler: new TraceIdRatioBasedSampler(ratio), root: { ratio } };
     case "parentbased_always_off":
       return { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }), root: { always: false } };
     case "parentbased_traceidratio":
-      return { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) }), root: { ratio: ratio() } };
+      return { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }), root: { ratio } };
     default:
       return { sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }), root: { always: true } };
   }
