@@ -44,6 +44,7 @@ describe("the access log line", () => {
     ["a REST call without a client (path, no query string)", entry({ url: "/api/parts/5?x=1", clientId: undefined, status: 401 })],
     ["a request id and path that need escaping", entry({ reqId: 'a"b\\c\u2028\u0001é', url: '/api/"quoted"/\u00e9', method: undefined })],
     ["a batch", entry({ url: "/trpc/parts.byId,parts.list?batch=1", status: 207 })],
+    ["a client id that needs escaping", entry({ clientId: 'c"l\\i\u007f' })],
     ["an unusual method and a procedure that needs escaping", entry({ method: "PROPFIND", url: '/trpc/x"y\u2028', durationMs: 0.8234560012817383 })],
   ])("is byte for byte what pino writes for %s (fails when pino's line format moves)", (_name, e) => {
     const { accessLog, lines } = capture();
@@ -52,6 +53,14 @@ describe("the access log line", () => {
     expect(lines).toHaveLength(1);
     expect(withoutTime(lines[0]!)).toBe(withoutTime(throughPino(e)));
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, service: "parts-server", msg: "request", reqId: e.reqId });
+  });
+
+  it("quotes every ASCII character in a request id as pino does, on the plain path and off it", () => {
+    const { accessLog, lines } = capture();
+    const entries = Array.from({ length: 128 }, (_, code) => entry({ reqId: `id-${String.fromCharCode(code)}-x`, clientId: `client${String.fromCharCode(code)}` }));
+    for (const e of entries) accessLog.write(e);
+    accessLog.flush();
+    expect(lines.join("").split("\n").filter(Boolean).map(withoutTime)).toEqual(entries.map((e) => withoutTime(throughPino(e)).trimEnd()));
   });
 
   it("gives the duration to the microsecond, and the same fields again from its caches", () => {

