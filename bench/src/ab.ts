@@ -5,7 +5,8 @@
  * Prints each side's req/s against A's round by round, and the server's user and system CPU µs per request, which
  * say where a difference goes (the kernel's share includes waking wrk; bench/README.md, "What observability
  * costs"). `PERF=1`: each side's last round runs under `perf record -g` (node with `--perf-basic-prof`), for
- * `perf report -i <work>/perf-<side>.data`. `XARGS="--trace-gc"`: node options for side B only.
+ * `perf report -i <work>/perf-<side>.data`. Words of a side that start with `--` are node options for that side,
+ * after the production command's own (`"LOG_LEVEL=info --max-semi-space-size=16"`).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -20,7 +21,14 @@ import { clockTicks, freePort, nodeOnCore, stop, waitForHttp } from "./processes
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 5);
 const sideArgs = process.argv.length > 4 ? process.argv.slice(4) : ["", ""];
-const envOf = (text: string) => Object.fromEntries(text.split(" ").filter(Boolean).map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]));
+const words = (text: string) => text.split(" ").filter(Boolean);
+const envOf = (text: string) =>
+  Object.fromEntries(
+    words(text)
+      .filter((word) => !word.startsWith("--"))
+      .map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
+  );
+const nodeOptionsOf = (text: string) => words(text).filter((word) => word.startsWith("--"));
 const work = mkdtempSync(join(tmpdir(), "parts-ab-"));
 const db = join(work, "parts.db");
 seedSqlite(db, 10_000);
@@ -45,8 +53,8 @@ for (const [index, text] of sideArgs.entries()) {
   const port = await freePort();
   // --perf-basic-prof also turns on V8's log, which would land in the working directory.
   const perfArgs = ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${join(work, `v8-${index}.log`)}`];
-  const nodeArgs = [...(process.env.PERF ? perfArgs : []), ...(index === 1 && process.env.XARGS ? process.env.XARGS.split(" ") : [])];
-  const child = nodeOnCore(0, [...nodeArgs, "--max-semi-space-size=4", fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
+  const nodeArgs = [...(process.env.PERF ? perfArgs : []), "--max-semi-space-size=4", ...nodeOptionsOf(text)];
+  const child = nodeOnCore(0, [...nodeArgs, fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
     env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "warn", ...envOf(text) },
     logFile: join(work, `server-${index}.log`),
   });

@@ -121,7 +121,9 @@ async function measureObservabilityCost(startApi: StartApi, token: string): Prom
       rounds: numberArgument("rounds") ?? (quick ? 1 : 5),
       start: (env) => started({ ...baselineEnv, ...env }, join(work, `server-observability-${++processes}.log`)),
       ports: async () => ({ metrics: await freePort(), otlp: sink.port }),
-      load: (name, target, warmUp) => load(name, "byId", target, { token }, warmUp),
+      warm: async (target) => void (await load("parts.byId, warm-up", "byId", target, { token, duration: settings.warmup }, false)),
+      // Four windows per round (observability.ts), each half a scenario's measurement (wrk takes whole seconds).
+      load: (name, target) => load(name, "byId", target, { token, duration: Math.max(1, Math.ceil(settings.duration / 2)) }, false),
     }, observabilityVariants.filter((variant) => observabilityFilter?.some((word) => variant.name.includes(word)) ?? true));
   } finally {
     await sink.close();
