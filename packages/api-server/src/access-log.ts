@@ -84,8 +84,8 @@ export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog
       const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
       if (pending.length === 0) setImmediate(flush);
       pending.push(
-        `{"level":${infoLevel},"time":${Date.now()}${bindings},"reqId":${JSON.stringify(entry.reqId)}${methodField(entry.method)}` +
-          (procedure === undefined ? `,"path":${JSON.stringify(path)}` : procedureField(procedure)) +
+        `{"level":${infoLevel},"time":${Date.now()}${bindings},"reqId":${quoted(entry.reqId)}${methodField(entry.method)}` +
+          (procedure === undefined ? `,"path":${quoted(path)}` : procedureField(procedure)) +
           `,"status":${entry.status},"durationMs":${toMicrosecond(entry.durationMs)}${clientIdField(entry.clientId)},"msg":"request"}\n`,
       );
     },
