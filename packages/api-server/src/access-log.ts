@@ -44,21 +44,19 @@ function fieldCache(name: string, limit: number) {
  */
 const toMicrosecond = (ms: number) => Math.round(ms * 1000) / 1000;
 
-/** The access log of one server: `write` an entry per answered request; `flush` before the process ends. */
+/** The access log of one server: `write` an entry per answered request. */
 export interface AccessLog {
   write(entry: AccessEntry): void;
-  flush(): void;
 }
 
 /**
  * The per-request "request" line at info, written to the logger's destination in pino's own format
- * (`{"level":30,"time":…,<the logger's bindings>,…,"msg":"request"}`). Going through `logger.info` and one
- * destination write per line cost a fifth of a cached `parts.byId` (bench/README.md, "What observability
- * costs"): pino's generic serializer walks and type-checks every field, and sonic-boom measures its whole pending
- * buffer at every write. This line's fields are fixed, so it is built in one template, and the lines of one
- * event-loop turn go to the destination as one write. It reads the logger's bindings and stream through
- * `pino.symbols`, pino's documented hook for libraries, and honours the logger's level at every call. Fenced
- * here and guarded by a test that compares it with what `logger.info` writes for the same fields
+ * (`{"level":30,"time":…,<the logger's bindings>,…,"msg":"request"}`). Going through `logger.info` cost a fifth
+ * of a cached `parts.byId` (bench/README.md, "What observability costs"): pino's generic serializer walks and
+ * type-checks every field. This line's fields are fixed, so it is built in one template and handed to the
+ * destination as it is; the destination batches (`batchedDestination`). It reads the logger's bindings and
+ * stream through `pino.symbols`, pino's documented hook for libraries, and honours the logger's level at every
+ * call. Fenced here and guarded by a test that compares it with what `logger.info` writes for the same fields
  * (docs/decisions/0003-access-log-line.md). URLs under `trpcBasePath` are tRPC calls, logged by procedure.
  */
 export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog {
@@ -69,26 +67,17 @@ export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog
   const procedureField = fieldCache("procedure", 64);
   // Client ids are bounded by the registry; the limit only caps what one process keeps.
   const clientIdField = fieldCache("clientId", 256);
-  let pending: string[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    const lines = pending.join("");
-    pending = [];
-    stream.write(lines);
-  };
   return {
     write(entry) {
       if (logger.levelVal > infoLevel) return;
       const queryAt = entry.url.indexOf("?");
       const path = queryAt === -1 ? entry.url : entry.url.slice(0, queryAt);
       const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
-      if (pending.length === 0) setImmediate(flush);
-      pending.push(
+      stream.write(
         `{"level":${infoLevel},"time":${Date.now()}${bindings},"reqId":${quoted(entry.reqId)}${methodField(entry.method)}` +
           (procedure === undefined ? `,"path":${quoted(path)}` : procedureField(procedure)) +
           `,"status":${entry.status},"durationMs":${toMicrosecond(entry.durationMs)}${clientIdField(entry.clientId)},"msg":"request"}\n`,
       );
     },
-    flush,
   };
 }

@@ -231,7 +231,6 @@ export function createPartsServer(options: PartsServerOptions) {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
-      accessLog.flush();
       await database.close();
     },
   };
