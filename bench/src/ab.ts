@@ -2,11 +2,13 @@
  * `pnpm --filter @parts/bench ab <rounds> <seconds> "<env of A>" "<env of B>" […]`: the production bundle started
  * once per environment (`NAME=value …`, on top of `LOG_LEVEL=warn` and the bench's database and issuer), all on
  * core 0, `parts.byId` with a cached token from wrk on core 1, one round of each in turn (a warm-up round first).
- * Prints each side's req/s against A's round by round, and the server's user and system CPU µs per request, which
- * say where a difference goes (the kernel's share includes waking wrk; bench/README.md, "What observability
- * costs"). `PERF=1`: each side's last round runs under `perf record -g` (node with `--perf-basic-prof`), for
- * `perf report -i <work>/perf-<side>.data`. Words of a side that start with `--` are node options for that side,
- * after the production command's own (`"LOG_LEVEL=info --max-semi-space-size=16"`).
+ * Prints each side's req/s against A's round by round, the server's user and system CPU µs per request (which
+ * say where a difference goes: the kernel's share includes waking wrk; bench/README.md, "What observability
+ * costs") and its peak RSS. `PERF=1`: each side's last round runs under `perf record -g` (node with
+ * `--perf-basic-prof`), for `perf report -i <work>/perf-<side>.data`. Words of a side that start with `--` are
+ * node options for that side, after the production command's own (`"LOG_LEVEL=info --max-semi-space-size=16"`);
+ * a word ending in `.js` is the server bundle to run instead of `apps/server/dist/bin/main.js` (a copy of it
+ * kept from before a change).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -25,10 +27,13 @@ const words = (text: string) => text.split(" ").filter(Boolean);
 const envOf = (text: string) =>
   Object.fromEntries(
     words(text)
-      .filter((word) => !word.startsWith("--"))
+      .filter((word) => !word.startsWith("--") && !word.endsWith(".js"))
       .map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
   );
 const nodeOptionsOf = (text: string) => words(text).filter((word) => word.startsWith("--"));
+const productionBundle = fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
+/** A side's word ending in `.js` names another build of the server to run (a copy kept from before a change). */
+const bundleOf = (text: string) => words(text).find((word) => word.endsWith(".js")) ?? productionBundle;
 const work = mkdtempSync(join(tmpdir(), "parts-ab-"));
 const db = join(work, "parts.db");
 seedSqlite(db, 10_000);
@@ -54,7 +59,7 @@ for (const [index, text] of sideArgs.entries()) {
   // --perf-basic-prof also turns on V8's log, which would land in the working directory.
   const perfArgs = ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${join(work, `v8-${index}.log`)}`];
   const nodeArgs = [...(process.env.PERF ? perfArgs : []), "--max-semi-space-size=4", ...nodeOptionsOf(text)];
-  const child = nodeOnCore(0, [...nodeArgs, fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url))], {
+  const child = nodeOnCore(0, [...nodeArgs, bundleOf(text)], {
     env: { NODE_ENV: "production", PORT: String(port), DATABASE_FILE: db, ISSUER: issuer.issuer, AUDIENCE: issuer.audience, LOG_LEVEL: "warn", ...envOf(text) },
     logFile: join(work, `server-${index}.log`),
   });
@@ -81,13 +86,17 @@ for (let round = 0; round <= rounds; round++) {
   }
 }
 
+/** The process's peak resident set so far, in MB (VmHWM). */
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 for (const [index, server] of servers.entries()) {
   const ratios = server.rounds.map((run, i) => run.rps / servers[0]!.rounds[i]!.rps);
   const rps = server.rounds.map((run) => Math.round(run.rps));
   console.log(
     `${String.fromCharCode(65 + index)} ${sideArgs[index] || "(nothing changed)"}: ${median(ratios).toFixed(3)}x of A (${ratios.map((r) => r.toFixed(2)).join(" ")}); ` +
-      `req/s ${rps.join("/")}; CPU µs/request user ${median(server.rounds.map((r) => r.userUs)).toFixed(1)}, system ${median(server.rounds.map((r) => r.sysUs)).toFixed(1)}`,
+      `req/s ${rps.join("/")}; CPU µs/request user ${median(server.rounds.map((r) => r.userUs)).toFixed(1)}, system ${median(server.rounds.map((r) => r.sysUs)).toFixed(1)}; ` +
+      `RSS peak ${peakRssMb(server.child.pid!).toFixed(0)} MB`,
   );
 }
 console.log(`logs${process.env.PERF ? " and profiles" : ""}: ${work}`);
