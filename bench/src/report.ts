@@ -269,9 +269,9 @@ function restReport(rest: RestComparison[]): string[] {
 
 function observabilityReport(results: ObservabilityResult[]): string[] {
   return [
-    "### What observability costs (parts.byId; each setting against a process with everything off, alternating rounds)",
+    "### What observability costs (parts.byId; each setting against a process with everything off)",
     "",
-    "Baseline: `LOG_LEVEL=warn`, no `METRICS_PORT`, no `OTEL_*`, no `RATE_LIMIT_*`. The first row is a second baseline process: the noise of this comparison.",
+    "Baseline: `LOG_LEVEL=warn`, no `METRICS_PORT`, no `OTEL_*`, no `RATE_LIMIT_*`. Each round starts a fresh pair and measures it baseline, setting, setting, baseline; the ratio is the median of the rounds'. The first row is a second baseline process: the noise of this comparison.",
     "",
     "| setting | req/s | baseline req/s | ratio | cost | rounds, setting / baseline req/s | p99 ms | baseline p99 ms | server µs/req | baseline µs/req | errors |",
     "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
