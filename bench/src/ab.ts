@@ -11,25 +11,20 @@
  * kept from before a change).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeIssuer } from "@parts/fake-issuer";
 import { seedSqlite } from "./engine.ts";
 import { runLoad } from "./load-generator.ts";
-import { clockTicks, freePort, nodeOnCore, stop, waitForHttp } from "./processes.ts";
+import { environmentOf, freePort, nodeOnCore, rssMb, stop, userSystemSeconds, waitForHttp } from "./processes.ts";
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 5);
 const sideArgs = process.argv.length > 4 ? process.argv.slice(4) : ["", ""];
 const words = (text: string) => text.split(" ").filter(Boolean);
-const envOf = (text: string) =>
-  Object.fromEntries(
-    words(text)
-      .filter((word) => !word.startsWith("--") && !word.endsWith(".js"))
-      .map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
-  );
+const envOf = (text: string) => environmentOf(words(text).filter((word) => !word.startsWith("--") && !word.endsWith(".js")));
 const nodeOptionsOf = (text: string) => words(text).filter((word) => word.startsWith("--"));
 const productionBundle = fileURLToPath(new URL("../../apps/server/dist/bin/main.js", import.meta.url));
 /** A side's word ending in `.js` names another build of the server to run (a copy kept from before a change). */
@@ -39,12 +34,6 @@ const db = join(work, "parts.db");
 seedSqlite(db, 10_000);
 const issuer = await startFakeIssuer({ alg: "RS256" });
 const token = await issuer.sign({}, { expiresIn: 3600 });
-
-/** Seconds of user and system CPU time the process has used. */
-function userSys(pid: number): [number, number] {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return [Number(fields[11]) / clockTicks, Number(fields[12]) / clockTicks];
-}
 
 interface Round {
   rps: number;
@@ -73,10 +62,10 @@ for (let round = 0; round <= rounds; round++) {
     const pid = server.child.pid!;
     const profiled = process.env.PERF && round === rounds;
     const perf = profiled ? spawn("perf", ["record", "-e", "cpu-clock", "-F", "2000", "-g", "-p", String(pid), "-o", join(work, `perf-${index}.data`)], { stdio: "ignore" }) : undefined;
-    const [user0, sys0] = userSys(pid);
+    const [user0, sys0] = userSystemSeconds(pid);
     const spec = { name: "byId", kind: "byId" as const, origin: server.origin, connections: 50, duration: seconds, maxId: 10_000, uniquePrefix: `p${Date.now()}`, token };
     const result = await runLoad(spec, { generatorCore: 1, serverPids: [pid] });
-    const [user1, sys1] = userSys(pid);
+    const [user1, sys1] = userSystemSeconds(pid);
     if (perf) {
       await new Promise((resolve) => (perf.once("exit", resolve), perf.kill("SIGINT")));
       console.log(`perf-${index}.data: ${result.total} requests`);
@@ -86,9 +75,6 @@ for (let round = 0; round <= rounds; round++) {
   }
 }
 
-/** The process's peak resident set so far, in MB (VmHWM). */
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 for (const [index, server] of servers.entries()) {
   const ratios = server.rounds.map((run, i) => run.rps / servers[0]!.rounds[i]!.rps);
@@ -96,7 +82,7 @@ for (const [index, server] of servers.entries()) {
   console.log(
     `${String.fromCharCode(65 + index)} ${sideArgs[index] || "(nothing changed)"}: ${median(ratios).toFixed(3)}x of A (${ratios.map((r) => r.toFixed(2)).join(" ")}); ` +
       `req/s ${rps.join("/")}; CPU µs/request user ${median(server.rounds.map((r) => r.userUs)).toFixed(1)}, system ${median(server.rounds.map((r) => r.sysUs)).toFixed(1)}; ` +
-      `RSS peak ${peakRssMb(server.child.pid!).toFixed(0)} MB`,
+      `RSS peak ${(rssMb(server.child.pid!, "VmHWM") ?? 0).toFixed(0)} MB`,
   );
 }
 console.log(`logs${process.env.PERF ? " and profiles" : ""}: ${work}`);

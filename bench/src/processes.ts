@@ -27,6 +27,11 @@ export function runOnCore(core: number, args: string[], env?: NodeJS.ProcessEnv)
   });
 }
 
+/** `NAME=value` words as an environment (a value may itself hold `=`). */
+export function environmentOf(words: string[]): Record<string, string> {
+  return Object.fromEntries(words.map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]));
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -58,10 +63,12 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Resident set size in MB from /proc/<pid>/status (VmRSS), or undefined if unreadable. */
-export function rssMb(pid: number): number | undefined {
+const statusLines = { VmRSS: /VmRSS:\s+(\d+) kB/, VmHWM: /VmHWM:\s+(\d+) kB/ };
+
+/** Resident set size in MB from /proc/<pid>/status: now (VmRSS), or the peak so far (VmHWM); undefined if unreadable. */
+export function rssMb(pid: number, which: "VmRSS" | "VmHWM" = "VmRSS"): number | undefined {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const match = statusLines[which].exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) / 1024 : undefined;
   } catch {
     return undefined;
@@ -101,6 +108,12 @@ function statFields(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** User and system CPU seconds used so far by `pid`, all its threads, apart. */
+export function userSystemSeconds(pid: number): [user: number, system: number] {
+  const fields = statFields(pid);
+  return fields === undefined ? [0, 0] : [Number(fields[11]) / clockTicks, Number(fields[12]) / clockTicks];
 }
 
 /**

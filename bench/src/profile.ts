@@ -10,14 +10,14 @@ import { fileURLToPath } from "node:url";
 import { startFakeIssuer } from "@parts/fake-issuer";
 import { seedSqlite } from "./engine.ts";
 import { runLoad } from "./load-generator.ts";
-import { freePort, nodeOnCore, stop, waitForHttp } from "./processes.ts";
+import { environmentOf, freePort, nodeOnCore, stop, waitForHttp } from "./processes.ts";
 import type { RequestKind } from "./scenarios.ts";
 
 const kind = (process.argv[2] ?? "byId") as RequestKind;
 const seconds = Number(process.argv[3] ?? 5);
 const fresh = process.argv.includes("--fresh");
 // `NAME=value` arguments change the server's environment (e.g. `LOG_LEVEL=warn METRICS_PORT=9464`).
-const envOverrides = Object.fromEntries(process.argv.slice(2).filter((arg) => /^[A-Z_]+=/.test(arg)).map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]));
+const envOverrides = environmentOf(process.argv.slice(2).filter((arg) => /^[A-Z_]+=/.test(arg)));
 const work = mkdtempSync(join(tmpdir(), "parts-profile-"));
 const db = join(work, "parts.db");
 seedSqlite(db, 10_000);
