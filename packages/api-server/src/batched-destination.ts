@@ -16,10 +16,10 @@ export interface BatchedDestination {
  * Holds log lines as a list and hands them to `target` joined, once `minLength` characters are held or every
  * `intervalMs`. sonic-boom batches by itself (`minLength`), but it appends each write to its pending string and
  * measures that whole string again at every write (`Buffer.byteLength`), which flattens it: with a line or two
- * per event-loop turn, the pending buffer was copied again at almost every request (~0.4 µs per line in a loop;
- * bench/README.md, "What observability costs"). Here a write is a push and an addition; sonic-boom sees one
- * string per batch and writes it at once, with its own handling of a full pipe. Every line of the logger goes
- * through here, so lines keep their order.
+ * per event-loop turn, the pending buffer was copied again at almost every request (in a loop, ~2.0 against
+ * ~1.4 µs per line; bench/README.md, "What observability costs"). Here a write is a push and an addition;
+ * sonic-boom sees one string per batch and writes it at once, with its own handling of a full pipe. Every line
+ * of the logger goes through here, so lines keep their order.
  */
 export function batchedDestination(target: BatchTarget, minLength: number, intervalMs: number): BatchedDestination {
   let held: string[] = [];

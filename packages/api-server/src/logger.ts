@@ -16,8 +16,8 @@ export const redactedPaths = [
 ];
 
 /** Lines are held until this many characters are queued (about 35 request lines), or {@link logFlushIntervalMs} passed. */
-export const logBufferBytes = 8192;
-export const logFlushIntervalMs = 250;
+const logBatchLength = 8192;
+const logFlushIntervalMs = 250;
 
 /**
  * JSON logs to stdout, batched: a write(2) per request line cost the server a large share of its CPU under load,
@@ -33,7 +33,7 @@ export function createLogger(level: string, destination: pino.DestinationStream 
 
 /** Standard output, batched; what is held is written when the process exits (pino does that only for asynchronous destinations). */
 function stdout(): pino.DestinationStream {
-  const destination = batchedDestination(pino.destination({ dest: 1, sync: true }), logBufferBytes, logFlushIntervalMs);
+  const destination = batchedDestination(pino.destination({ dest: 1, sync: true }), logBatchLength, logFlushIntervalMs);
   process.once("exit", () => {
     try {
       destination.flushSync();
