@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createAccessLog, type AccessEntry } from "./access-log.ts";
+import { batchedDestination } from "./batched-destination.ts";
 import { createLogger } from "./logger.ts";
 
 function capture(level = "info") {
@@ -69,6 +70,29 @@ describe("the access log line", () => {
     expect(logged.slice(0, 3).map((line) => line.durationMs)).toEqual([0.823, 12, 3]);
     // Past the caches' limits the fields are still right: only their reuse stops.
     expect(logged.slice(3).map((line) => [line.method, line.procedure])).toEqual(Array.from({ length: 100 }, (_, n) => [`M${n}`, `p${n}`]));
+  });
+
+  it("on a batching destination, is built at hand-over as it would have been at once, in its place, with the time it was written", () => {
+    const handedOver: string[] = [];
+    const destination = batchedDestination({ write: (text) => handedOver.push(text), flushSync: () => {} }, 1 << 20, 60_000);
+    const writeLater = vi.spyOn(destination, "writeLater");
+    const logger = createLogger("info", destination);
+    const accessLog = createAccessLog(logger, trpcBasePath);
+    const entries = [entry(), entry({ url: "/api/parts/7", clientId: 'c"l', status: 404 })];
+    const before = Date.now();
+    accessLog.write(entries[0]!);
+    logger.info({ partId: 7 }, "between");
+    accessLog.write(entries[1]!);
+    const after = Date.now();
+    expect(writeLater).toHaveBeenCalledTimes(2);
+    expect(handedOver).toEqual([]);
+    destination.flushSync();
+    destination.stop();
+    const lines = handedOver.join("").split("\n").filter(Boolean);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(["request", "between", "request"]);
+    expect([lines[0], lines[2]].map((line) => withoutTime(line!))).toEqual(entries.map((e) => withoutTime(throughPino(e)).trimEnd()));
+    for (const line of lines) expect((JSON.parse(line!) as { time: number }).time).toBeGreaterThanOrEqual(before);
+    for (const line of lines) expect((JSON.parse(line!) as { time: number }).time).toBeLessThanOrEqual(after);
   });
 
   it("writes nothing above info, and follows a level changed later", () => {

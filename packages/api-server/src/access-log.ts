@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import type { BatchedDestination, DeferredLine } from "./batched-destination.ts";
 
 /** The facts of one answered request, as the access log line gives them. */
 export interface AccessEntry {
@@ -49,35 +50,63 @@ export interface AccessLog {
   write(entry: AccessEntry): void;
 }
 
+type LineBuilder = (entry: AccessEntry, time: number) => string;
+
+/** An entry whose line is built when its batch is handed over (`batchedDestination`). */
+class PendingLine implements DeferredLine {
+  readonly estimatedLength: number;
+  readonly #build: LineBuilder;
+  readonly #entry: AccessEntry;
+  readonly #time: number;
+  constructor(build: LineBuilder, entry: AccessEntry, time: number, fixedLength: number) {
+    this.#build = build;
+    this.#entry = entry;
+    this.#time = time;
+    this.estimatedLength = fixedLength + entry.reqId.length + entry.url.length + (entry.clientId?.length ?? 0);
+  }
+  render(): string {
+    return this.#build(this.#entry, this.#time);
+  }
+}
+
+/** The line's characters besides its request id, URL and client id, about: what `PendingLine` adds to them. */
+const fixedLineLength = 150;
+
 /**
  * The per-request "request" line at info, written to the logger's destination in pino's own format
  * (`{"level":30,"time":…,<the logger's bindings>,…,"msg":"request"}`). Going through `logger.info` cost a fifth
  * of a cached `parts.byId` (bench/README.md, "What observability costs"): pino's generic serializer walks and
  * type-checks every field. This line's fields are fixed, so it is built in one template and handed to the
- * destination as it is; the destination batches (`batchedDestination`). It reads the logger's bindings and
- * stream through `pino.symbols`, pino's documented hook for libraries, and honours the logger's level at every
- * call. Fenced here and guarded by a test that compares it with what `logger.info` writes for the same fields
+ * destination as it is. When the destination batches (`batchedDestination`), the line is built only when its
+ * batch is handed over, with the time it was written at. It reads the logger's bindings and stream through
+ * `pino.symbols`, pino's documented hook for libraries, and honours the logger's level at every call. Fenced
+ * here and guarded by a test that compares it with what `logger.info` writes for the same fields
  * (docs/decisions/0003-access-log-line.md). URLs under `trpcBasePath` are tRPC calls, logged by procedure.
  */
 export function createAccessLog(logger: Logger, trpcBasePath: string): AccessLog {
   const state = logger as unknown as Record<symbol, unknown>;
   const bindings = state[pino.symbols.chindingsSym] as string;
-  const stream = state[pino.symbols.streamSym] as { write(text: string): unknown };
+  const stream = state[pino.symbols.streamSym] as { write(text: string): unknown; writeLater?: BatchedDestination["writeLater"] };
   const methodField = fieldCache("method", 16);
   const procedureField = fieldCache("procedure", 64);
   // Client ids are bounded by the registry; the limit only caps what one process keeps.
   const clientIdField = fieldCache("clientId", 256);
+  const build: LineBuilder = (entry, time) => {
+    const queryAt = entry.url.indexOf("?");
+    const path = queryAt === -1 ? entry.url : entry.url.slice(0, queryAt);
+    const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
+    return (
+      `{"level":${infoLevel},"time":${time}${bindings},"reqId":${quoted(entry.reqId)}${methodField(entry.method)}` +
+      (procedure === undefined ? `,"path":${quoted(path)}` : procedureField(procedure)) +
+      `,"status":${entry.status},"durationMs":${toMicrosecond(entry.durationMs)}${clientIdField(entry.clientId)},"msg":"request"}\n`
+    );
+  };
+  const fixedLength = fixedLineLength + bindings.length;
   return {
     write(entry) {
       if (logger.levelVal > infoLevel) return;
-      const queryAt = entry.url.indexOf("?");
-      const path = queryAt === -1 ? entry.url : entry.url.slice(0, queryAt);
-      const procedure = path.startsWith(trpcBasePath) ? path.slice(trpcBasePath.length) : undefined;
-      stream.write(
-        `{"level":${infoLevel},"time":${Date.now()}${bindings},"reqId":${quoted(entry.reqId)}${methodField(entry.method)}` +
-          (procedure === undefined ? `,"path":${quoted(path)}` : procedureField(procedure)) +
-          `,"status":${entry.status},"durationMs":${toMicrosecond(entry.durationMs)}${clientIdField(entry.clientId)},"msg":"request"}\n`,
-      );
+      if (stream.writeLater) stream.writeLater(new PendingLine(build, entry, Date.now(), fixedLength));
+      else stream.write(build(entry, Date.now()));
     },
   };
 }

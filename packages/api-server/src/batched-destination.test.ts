@@ -51,6 +51,27 @@ describe("batchedDestination", () => {
     destination.stop();
   });
 
+  it("builds deferred lines only at hand-over, in their place among written ones, counting their estimated length", () => {
+    const { sink, writes } = target();
+    const destination = batchedDestination(sink, 30, 1000);
+    let built = 0;
+    const later = (text: string, estimatedLength: number) => ({
+      estimatedLength,
+      render: () => (built++, text),
+    });
+    destination.write("a\n");
+    destination.writeLater(later("b\n", 10));
+    destination.write("c\n");
+    expect(built).toBe(0);
+    destination.writeLater(later("d\n", 20));
+    expect(writes).toEqual(["a\nb\nc\nd\n"]);
+    expect(built).toBe(2);
+    destination.writeLater(later("e\n", 5));
+    destination.flushSync();
+    expect(writes).toEqual(["a\nb\nc\nd\n", "e\n"]);
+    destination.stop();
+  });
+
   it("flushSync hands over what it holds and flushes the target", () => {
     const { sink, writes, flushes } = target();
     const destination = batchedDestination(sink, 8192, 1000);

@@ -4,9 +4,22 @@ export interface BatchTarget {
   flushSync(): void;
 }
 
+/**
+ * A line whose text is built only when its batch is handed over. Building a batch's lines in one run keeps their
+ * code and data in the CPU's caches; built one per request, between two requests' worth of other work, the access
+ * line cost the server several times its instructions (bench/README.md, "What observability costs").
+ */
+export interface DeferredLine {
+  /** Counted towards the batch's length in place of the text's, which does not exist yet. */
+  readonly estimatedLength: number;
+  render(): string;
+}
+
 /** A pino destination: `write` per line, `flushSync` to hand over and write what is held. */
 export interface BatchedDestination {
   write(text: string): void;
+  /** Holds a line to be built at hand-over, in its place among the written ones. */
+  writeLater(line: DeferredLine): void;
   flushSync(): void;
   /** Stops the interval timer (tests; a server process keeps it for its life). */
   stop(): void;
@@ -19,26 +32,41 @@ export interface BatchedDestination {
  * per event-loop turn, the pending buffer was copied again at almost every request (in a loop, ~2.0 against
  * ~1.4 µs per line; bench/README.md, "What observability costs"). Here a write is a push and an addition;
  * sonic-boom sees one string per batch and writes it at once, with its own handling of a full pipe. Every line
- * of the logger goes through here, so lines keep their order.
+ * of the logger goes through here, so lines keep their order, deferred ones included.
  */
 export function batchedDestination(target: BatchTarget, minLength: number, intervalMs: number): BatchedDestination {
-  let held: string[] = [];
+  let held: (string | DeferredLine)[] = [];
   let length = 0;
+  let deferred = 0;
   const handOver = () => {
     if (held.length === 0) return;
-    const text = held.length === 1 ? held[0]! : held.join("");
+    const lines = held;
     held = [];
     length = 0;
-    target.write(text);
+    if (deferred > 0) {
+      deferred = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        if (typeof line !== "string") lines[i] = line.render();
+      }
+    }
+    target.write(lines.length === 1 ? (lines[0] as string) : lines.join(""));
   };
   const timer = setInterval(handOver, intervalMs);
   timer.unref();
+  const hold = (line: string | DeferredLine, lineLength: number) => {
+    held.push(line);
+    // Characters, not bytes: the count only decides when to hand over, and needs no pass over the text.
+    length += lineLength;
+    if (length >= minLength) handOver();
+  };
   return {
     write(text) {
-      held.push(text);
-      // Characters, not bytes: the count only decides when to hand over, and needs no pass over the text.
-      length += text.length;
-      if (length >= minLength) handOver();
+      hold(text, text.length);
+    },
+    writeLater(line) {
+      deferred++;
+      hold(line, line.estimatedLength);
     },
     flushSync() {
       handOver();
