@@ -49,7 +49,7 @@ if (config.DATABASE_URL !== undefined) {
     database = postgres;
     metrics?.database.watchPool(postgres.pool);
     rateLimitPool = postgres.pool;
-    parts = createPostgresPartsRepository(postgres.db);
+    parts = createPostgresPartsRepository(postgres.db, { observe: metrics?.database.observeQuery });
   } catch (error) {
     // One line naming the variable and the reason (DatabaseError's message holds no URL and no password).
     const reason = error instanceof DatabaseError ? error.message : "cannot open the database";
@@ -84,7 +84,7 @@ if (config.DATABASE_URL !== undefined) {
       reader.close();
     },
   };
-  parts = createSqlitePartsRepository(sqlite.db, { writer });
+  parts = createSqlitePartsRepository(sqlite.db, { writer, observe: metrics?.database.observeQuery });
 }
 const tokenVerifier = createTokenVerifier({
   issuer: config.ISSUER,

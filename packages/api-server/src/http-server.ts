@@ -85,8 +85,11 @@ export interface PartsServerOptions extends ContextDeps {
   requireIfMatch?: boolean;
   /** Proxies whose `X-Forwarded-For` names the caller's address for the per-address limit; none by default. */
   trustedProxies?: TrustedProxies;
-  /** Counts requests, authentication outcomes and repository calls (`createApiMetrics`); none when absent. */
-  metrics?: Pick<ApiMetrics, "requests" | "auth" | "database" | "issuerKeys">;
+  /**
+   * Counts requests and authentication outcomes (`createApiMetrics`); none when absent. Repository calls are
+   * counted when `parts` was opened with the same metrics' `database.observeQuery`.
+   */
+  metrics?: Pick<ApiMetrics, "requests" | "auth" | "issuerKeys">;
   /**
    * Handles each request inside a server span (`@parts/telemetry`'s `createRequestSpans`); when absent, nothing
    * is traced and no request does any tracing work. The host wraps the verifier and repository itself.
@@ -117,7 +120,8 @@ export function createPartsServer(options: PartsServerOptions) {
   let stopping = false;
   metrics?.issuerKeys.watchVerifier(verifier);
   const audited = { ...options, audit: options.audit ?? auditLog(logger) };
-  const deps = metrics ? { ...audited, parts: metrics.database.timedRepository(options.parts), authOutcomes: metrics.auth.outcomes } : audited;
+  // Repository calls are timed by the engine itself (`metrics.database.observeQuery`, given where it is opened).
+  const deps = metrics ? { ...audited, authOutcomes: metrics.auth.outcomes } : audited;
   const contextFor = (req: IncomingMessage) => createContext(deps, requestOf(req));
 
   const trpcOptions = {

@@ -4,6 +4,7 @@ export { DatabaseError, UniqueConstraintError, VersionConflictError, type Databa
 export { partNumberKey } from "./part-number-key.ts";
 export type { CreatePart, DeletedPart, ListPartsQuery, Part, PartsPage, PartsRepository, UpdatePart, WriteActor, WriteCondition } from "./parts-contract.ts";
 export { fieldsSet } from "./parts-contract.ts";
+export type { QueryObserver, RepositoryOperation } from "./observed-repository.ts";
 export { createPartsRepository, createSqlitePartsRepository, type PartsRepositoryOptions } from "./parts-repository.ts";
 export { startSqliteWriter, type SqliteValue, type SqliteWriter, type SqliteWriterOptions, type WriteStatement } from "./sqlite-writer.ts";
 export { parts } from "./schema.ts";

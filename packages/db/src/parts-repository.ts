@@ -9,6 +9,7 @@ import { partNumberKey } from "./part-number-key.ts";
 import { parts, type NewPartRow } from "./schema.ts";
 import { ftsPhrase } from "./search-query.ts";
 import type { SqliteValue, SqliteWriter, WriteStatement } from "./sqlite-writer.ts";
+import { repositoryOf, type EngineMethods, type QueryObserver } from "./observed-repository.ts";
 import { checkedUnchanged, missedWrite } from "./write-condition.ts";
 
 // The key is storage's business (uniqueness), not part of a part as callers see it.
@@ -33,6 +34,8 @@ export interface PartsRepositoryOptions {
    * event loop, grouped). Without one, writes run on `db`'s own connection, on the calling thread.
    */
   writer?: SqliteWriter;
+  /** Told of every call when it settles (the API's query metrics); reads are timed without any promise work. */
+  observe?: QueryObserver;
 }
 
 /**
@@ -123,19 +126,20 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
     throw toUniqueConstraintError(error) ?? error;
   }
 
-  return {
+  // Reads answer at once (better-sqlite3 runs them on this thread); `repositoryOf` makes every method a promise.
+  const methods: EngineMethods = {
     /**
      * One page in id order. `nextAfterId` is null only when no row is left; a search filtered by model may end
      * short of `limit` (even empty) with a non-null `nextAfterId` when it reached the scan bound.
      */
-    async list(query: ListPartsQuery): Promise<PartsPage> {
+    list(query: ListPartsQuery): PartsPage {
       const { q } = query;
       const filters = exactFiltersOf(query);
       if (q !== undefined && filters.key !== "") return filteredSearchPage({ ...query, q }, filters);
       return fullPage(page(query, filters, query.limit + 1), query.limit);
     },
 
-    async byId(id: number): Promise<Part | undefined> {
+    byId(id: number): Part | undefined {
       return byIdStatement.get(id);
     },
 
@@ -186,6 +190,7 @@ export function createSqlitePartsRepository(db: PartsDatabase, options: PartsRep
       return row ?? missedWrite(byIdStatement.get(id), expectedVersion);
     },
   };
+  return repositoryOf(methods, options.observe);
 }
 
 /**

@@ -30,7 +30,7 @@ beforeAll(async () => {
   metrics = createApiMetrics();
   const verifier = createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, fetch: metrics.issuerKeys.fetch });
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
-  app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db), logger: createLogger("info", sink), metrics });
+  app = createPartsServer({ database, verifier, parts: createPartsRepository(database.db, { observe: metrics.database.observeQuery }), logger: createLogger("info", sink), metrics });
   base = await app.listen(0, "127.0.0.1");
 });
 afterAll(async () => {

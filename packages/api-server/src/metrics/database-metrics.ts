@@ -1,5 +1,5 @@
 import { fastCounter, fastHistogram, Gauge, type Registry } from "@parts/metrics";
-import type { PartsRepository } from "@parts/db";
+import type { QueryObserver, RepositoryOperation } from "@parts/db";
 
 /** Seconds; a SQLite read takes tens of microseconds, a PostgreSQL round trip a few hundred. */
 export const queryDurationBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
@@ -11,8 +11,7 @@ export interface ObservedPool {
   readonly waitingCount: number;
 }
 
-type Operation = keyof PartsRepository;
-const operations: readonly Operation[] = ["list", "byId", "create", "update", "delete"];
+const operations: readonly RepositoryOperation[] = ["list", "byId", "create", "update", "delete"];
 
 /** Repository call durations by operation and failures by operation; the PostgreSQL pool's clients. */
 export function createDatabaseMetrics(registry: Registry) {
@@ -28,34 +27,18 @@ export function createDatabaseMetrics(registry: Registry) {
     labelNames: ["operation"],
   });
 
-  /**
-   * One wrapped method: the same arguments and the same promise back (no extra turn for the caller), timed on a
-   * side branch whether it resolves or rejects.
-   */
-  function timed<A extends unknown[], R>(operation: Operation, call: (...args: A) => Promise<R>) {
-    const durationChild = duration(operation);
-    const failureChild = failures(operation);
-    return (...args: A): Promise<R> => {
-      const started = performance.now();
-      const result = call(...args);
-      const observe = () => durationChild.observe((performance.now() - started) / 1000);
-      result.then(observe, () => {
-        failureChild.inc();
-        observe();
-      });
-      return result;
-    };
-  }
+  const children = new Map(operations.map((operation) => [operation, { duration: duration(operation), failures: failures(operation) }]));
 
   return {
-    /** A repository that times every call of `parts` (a decorator: the engines stay unaware of metrics). */
-    timedRepository(parts: PartsRepository): PartsRepository {
-      const wrapped = { ...parts };
-      for (const operation of operations) {
-        (wrapped as Record<Operation, unknown>)[operation] = timed(operation, (parts[operation] as (...args: unknown[]) => Promise<unknown>).bind(parts));
-      }
-      return wrapped;
-    },
+    /**
+     * For the engine (`observe` of `createSqlitePartsRepository` / `createPostgresPartsRepository`): the engine
+     * times its own calls, so that SQLite's reads, which answer at once, are timed without any promise work.
+     */
+    observeQuery: ((operation, seconds, failed) => {
+      const child = children.get(operation)!;
+      child.duration.observe(seconds);
+      if (failed) child.failures.inc();
+    }) satisfies QueryObserver,
     /** Reports the pool's clients at each scrape (PostgreSQL only; SQLite has no pool). */
     watchPool(pool: ObservedPool): void {
       const readings: [name: string, help: string, read: () => number][] = [

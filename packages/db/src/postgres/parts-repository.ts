@@ -9,6 +9,7 @@ import type { PostgresPartsDatabase } from "./connection.ts";
 import { defaultRetryOptions, toPoolQueryError, toRepositoryError, withRetry, type RetryOptions } from "./errors.ts";
 import { partsInsertLock } from "./locks.ts";
 import { parts, type PgPartRow } from "./schema.ts";
+import { repositoryOf, type EngineMethods, type QueryObserver } from "../observed-repository.ts";
 import { checkedUnchanged, missedWrite } from "../write-condition.ts";
 
 export interface PostgresPartsRepositoryOptions {
@@ -19,6 +20,8 @@ export interface PostgresPartsRepositoryOptions {
    * (default 1000; see `searchPage`).
    */
   searchScanRows?: number;
+  /** Told of every call when it settles (the API's query metrics). */
+  observe?: QueryObserver;
 }
 
 /** The columns callers see, in the API's order (`JSON.stringify` of a part is byte-identical to SQLite's). */
@@ -288,7 +291,7 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
     }
   }
 
-  return {
+  const methods: EngineMethods = {
     byId,
 
     async list(query: ListPartsQuery): Promise<PartsPage> {
@@ -349,4 +352,5 @@ export function createPostgresPartsRepository(db: PostgresPartsDatabase, options
       return row ?? missedWrite(await byId(id), expectedVersion);
     },
   };
+  return repositoryOf(methods, options.observe);
 }
