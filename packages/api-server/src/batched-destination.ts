@@ -37,20 +37,13 @@ export interface BatchedDestination {
 export function batchedDestination(target: BatchTarget, minLength: number, intervalMs: number): BatchedDestination {
   let held: (string | DeferredLine)[] = [];
   let length = 0;
-  let deferred = 0;
   const handOver = () => {
     if (held.length === 0) return;
-    const lines = held;
+    const pending = held;
     held = [];
     length = 0;
-    if (deferred > 0) {
-      deferred = 0;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!;
-        if (typeof line !== "string") lines[i] = line.render();
-      }
-    }
-    target.write(lines.length === 1 ? (lines[0] as string) : lines.join(""));
+    const lines = pending.map((line) => (typeof line === "string" ? line : line.render()));
+    target.write(lines.length === 1 ? lines[0]! : lines.join(""));
   };
   const timer = setInterval(handOver, intervalMs);
   timer.unref();
@@ -65,7 +58,6 @@ export function batchedDestination(target: BatchTarget, minLength: number, inter
       hold(text, text.length);
     },
     writeLater(line) {
-      deferred++;
       hold(line, line.estimatedLength);
     },
     flushSync() {

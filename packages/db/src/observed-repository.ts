@@ -23,6 +23,8 @@ function promised(method: Method) {
   };
 }
 
+const secondsSince = (started: number) => (performance.now() - started) / 1000;
+
 /**
  * The method timed until it settles. An answer given at once is timed at once, with no promise work: a `.then`
  * on every call's promise (the metrics' first decorator) cost the bench several per cent of a cached
@@ -35,16 +37,16 @@ function observed(operation: RepositoryOperation, method: Method, observe: Query
     try {
       answer = method(a, b, c);
     } catch (error) {
-      observe(operation, (performance.now() - started) / 1000, true);
+      observe(operation, secondsSince(started), true);
       return Promise.reject(error);
     }
     if (!(answer instanceof Promise)) {
-      observe(operation, (performance.now() - started) / 1000, false);
+      observe(operation, secondsSince(started), false);
       return Promise.resolve(answer);
     }
     answer.then(
-      () => observe(operation, (performance.now() - started) / 1000, false),
-      () => observe(operation, (performance.now() - started) / 1000, true),
+      () => observe(operation, secondsSince(started), false),
+      () => observe(operation, secondsSince(started), true),
     );
     return answer;
   };
