@@ -47,6 +47,7 @@ describe("the access log line", () => {
     ["a batch", entry({ url: "/trpc/parts.byId,parts.list?batch=1", status: 207 })],
     ["a client id that needs escaping", entry({ clientId: 'c"l\\i\u007f' })],
     ["an unusual method and a procedure that needs escaping", entry({ method: "PROPFIND", url: '/trpc/x"y\u2028', durationMs: 0.8234560012817383 })],
+    ["a status beyond the usual range and a long duration", entry({ status: 999, durationMs: 123456.0005 })],
   ])("is byte for byte what pino writes for %s (fails when pino's line format moves)", (_name, e) => {
     const { accessLog, lines } = capture();
     accessLog.write(e);
@@ -70,6 +71,29 @@ describe("the access log line", () => {
     expect(logged.slice(0, 3).map((line) => line.durationMs)).toEqual([0.823, 12, 3]);
     // Past the caches' limits the fields are still right: only their reuse stops.
     expect(logged.slice(3).map((line) => [line.method, line.procedure])).toEqual(Array.from({ length: 100 }, (_, n) => [`M${n}`, `p${n}`]));
+  });
+
+  it("prints every duration as pino prints it rounded to the microsecond", () => {
+    const { accessLog, lines } = capture();
+    const durations = [0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.8, 0.999, 0.9995, 1, 1.0005, 999.9995, 1e6 + 0.25, 2 ** 40 + 0.5];
+    for (let n = 0; n < 3000; n++) durations.push(Math.random() * 10 ** ((n % 6) - 1));
+    for (const durationMs of durations) accessLog.write(entry({ durationMs }));
+    const printed = lines.join("").split("\n").filter(Boolean).map((line) => /"durationMs":([^,]*),/.exec(line)?.[1]);
+    expect(printed).toEqual(durations.map((ms) => JSON.stringify(Math.round(ms * 1000) / 1000)));
+  });
+
+  it("gives each line the time it was written at, when lines share a millisecond and when they do not", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const { accessLog, lines } = capture();
+      for (const time of [1_764_000_000_000, 1_764_000_000_000, 1_764_000_000_007, 1_764_000_000_000]) {
+        vi.setSystemTime(time);
+        accessLog.write(entry());
+      }
+      expect(lines.map((line) => (JSON.parse(line) as { time: number }).time)).toEqual([1_764_000_000_000, 1_764_000_000_000, 1_764_000_000_007, 1_764_000_000_000]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("on a batching destination, is built at hand-over as it would have been at once, in its place, with the time it was written", () => {

@@ -55,9 +55,10 @@ describe("batchedDestination", () => {
     const { sink, writes } = target();
     const destination = batchedDestination(sink, 30, 1000);
     let built = 0;
+    // A deferred line in two pieces: the batch is its pieces joined, in place.
     const later = (text: string, estimatedLength: number) => ({
       estimatedLength,
-      render: () => (built++, text),
+      renderInto: (parts: string[]) => (built++, parts.push(text.slice(0, 1), text.slice(1))),
     });
     destination.write("a\n");
     destination.writeLater(later("b\n", 10));
@@ -69,6 +70,7 @@ describe("batchedDestination", () => {
     destination.writeLater(later("e\n", 5));
     destination.flushSync();
     expect(writes).toEqual(["a\nb\nc\nd\n", "e\n"]);
+    expect(built).toBe(3);
     destination.stop();
   });
 

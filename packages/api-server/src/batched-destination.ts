@@ -12,7 +12,8 @@ export interface BatchTarget {
 export interface DeferredLine {
   /** Counted towards the batch's length in place of the text's, which does not exist yet. */
   readonly estimatedLength: number;
-  render(): string;
+  /** Appends the line's text, in pieces, to `parts`: a batch's pieces are joined once, with no string per line. */
+  renderInto(parts: string[]): void;
 }
 
 /** A pino destination: `write` per line, `flushSync` to hand over and write what is held. */
@@ -42,8 +43,12 @@ export function batchedDestination(target: BatchTarget, minLength: number, inter
     const pending = held;
     held = [];
     length = 0;
-    const lines = pending.map((line) => (typeof line === "string" ? line : line.render()));
-    target.write(lines.length === 1 ? lines[0]! : lines.join(""));
+    const parts: string[] = [];
+    for (const line of pending) {
+      if (typeof line === "string") parts.push(line);
+      else line.renderInto(parts);
+    }
+    target.write(parts.length === 1 ? parts[0]! : parts.join(""));
   };
   const timer = setInterval(handOver, intervalMs);
   timer.unref();

@@ -15,15 +15,15 @@ export const redactedPaths = [
   "err.headers.authorization",
 ];
 
-/** Lines are held until this many characters are queued (about 35 request lines), or {@link logFlushIntervalMs} passed. */
-const logBatchLength = 8192;
+/** Lines are held until this many characters are queued (about 280 request lines), or {@link logFlushIntervalMs} passed. */
+const logBatchLength = 65_536;
 const logFlushIntervalMs = 250;
 
 /**
  * JSON logs to stdout, batched: a write(2) per request line cost the server a large share of its CPU under load,
  * and so did an asynchronous write per few lines (each a thread-pool round trip on the server's own core, and
- * the string copied on the event loop first). Lines are held until 8 KB are queued (`batchedDestination`), then
- * written synchronously by pino's own destination: one system call per ~35 request lines (bench/README.md,
+ * the string copied on the event loop first). Lines are held until 64 KB are queued (`batchedDestination`), then
+ * written synchronously by pino's own destination: one system call per ~280 request lines (bench/README.md,
  * "What observability costs"). A quiet server still writes a line within a quarter of a second, and what is
  * held is written when the process exits, so only a `kill -9` can lose the last quarter second.
  */
